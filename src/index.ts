@@ -1,0 +1,5 @@
+// Public library entry point: `import { … } from 'shoal'`.
+export { ShoalError, isShoalError } from './core/errors.js';
+export { InfoHash } from './core/infohash.js';
+export { Bitfield } from './core/bitfield.js';
+export * as bencode from './bencode/index.js';

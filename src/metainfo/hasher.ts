@@ -1,0 +1,161 @@
+/**
+ * Parallel piece hashing: a small pool of worker_threads (one per core), each reading a
+ * contiguous range of pieces at a time. Shared by `createTorrent` and `verifyData`.
+ * The main thread only hands out ranges and polls a shared progress counter.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ShoalError } from '../core/errors.js';
+import type { HashClose, HashInit, HashJob, HashReply, HashSource } from './hash-protocol.js';
+
+export type { HashSource } from './hash-protocol.js';
+
+/**
+ * Codes: 'EABORTED' (signal fired), 'EINPUT_READ' (a file could not be opened or read),
+ * 'EINPUT_CHANGED' (a file ended early: it changed while hashing), 'EHASH_WORKER' (a worker
+ * failed to start or crashed).
+ */
+export class HashError extends ShoalError {}
+
+export interface HashRunOptions {
+  readonly files: readonly HashSource[];
+  readonly pieceLength: number;
+  readonly totalLength: number;
+  /** Piece ranges [first, end) to hash; default all pieces. */
+  readonly ranges?: readonly (readonly [number, number])[];
+  /** Worker count; default os.availableParallelism(), never more than there are ranges of work. */
+  readonly threads?: number;
+  /** See HashInit.lenient. Default false. */
+  readonly lenient?: boolean;
+  readonly signal?: AbortSignal;
+  /** Bytes hashed so far; called at most every `progressInterval` ms (default 100). */
+  readonly onProgress?: (hashedBytes: number) => void;
+  readonly progressInterval?: number;
+  /** Read buffer per worker; default 4 MiB. */
+  readonly bufferSize?: number;
+}
+
+export interface HashRunResult {
+  /** 20 bytes per piece of the torrent; zeros for pieces outside `ranges`. */
+  readonly digests: Buffer;
+  /** Pieces with bytes that could not be read (lenient mode). */
+  readonly unreadable: ReadonlySet<number>;
+}
+
+const DEFAULT_BUFFER = 4 << 20;
+const MIN_JOB = 16 << 20;
+const MAX_JOB = 128 << 20;
+
+/** Splits the ranges into jobs of whole pieces, a few per worker so a slow core does not hold the rest up. */
+function makeJobs(ranges: readonly (readonly [number, number])[], pieceLength: number, threads: number): [number, number][] {
+  let pieces = 0;
+  for (const [a, b] of ranges) pieces += b - a;
+  const target = Math.min(MAX_JOB, Math.max(MIN_JOB, Math.ceil((pieces * pieceLength) / (threads * 4))));
+  const per = Math.max(1, Math.floor(target / pieceLength));
+  const jobs: [number, number][] = [];
+  for (const [a, b] of ranges) for (let p = a; p < b; p += per) jobs.push([p, Math.min(b, p + per)]);
+  return jobs;
+}
+
+function abortError(signal: AbortSignal): HashError {
+  return new HashError('EABORTED', 'hashing was aborted', {}, { cause: signal.reason });
+}
+
+export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
+  const { pieceLength, totalLength, signal } = opts;
+  if (signal?.aborted) throw abortError(signal);
+  const pieceCount = Math.ceil(totalLength / pieceLength);
+  const digests = Buffer.alloc(pieceCount * 20);
+  const unreadable = new Set<number>();
+  const jobs = makeJobs(opts.ranges ?? [[0, pieceCount]], pieceLength, opts.threads ?? availableParallelism());
+  if (jobs.length === 0) return { digests, unreadable };
+  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), jobs.length));
+  const largestJob = Math.max(...jobs.map(([a, b]) => (b - a) * pieceLength));
+  const bufferSize = Math.min(opts.bufferSize ?? DEFAULT_BUFFER, largestJob);
+  const shared = new SharedArrayBuffer(8 * (threads + 1));
+  const counters = new BigUint64Array(shared);
+
+  const workers: Worker[] = [];
+  const exits: Promise<void>[] = [];
+  let next = 0;
+  let pending = jobs.length;
+  let failure: HashError | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let settle!: () => void;
+  const finished = new Promise<void>((resolve) => (settle = resolve));
+
+  const hashedSoFar = (): number => {
+    let sum = 0;
+    for (let i = 0; i < threads; i++) sum += Number(counters[i]!);
+    return sum;
+  };
+  const stop = (err: HashError | undefined): void => {
+    if (err && !failure) failure = err;
+    Atomics.store(counters, threads, 1n);
+    settle();
+  };
+  const onAbort = (): void => stop(abortError(signal!));
+
+  const dispatch = (w: Worker): boolean => {
+    const job = jobs[next];
+    if (job === undefined) return false;
+    const msg: HashJob = { type: 'job', id: next, first: job[0], end: job[1] };
+    next++;
+    w.postMessage(msg);
+    return true;
+  };
+
+  for (let i = 0; i < threads; i++) {
+    const init: HashInit = {
+      files: opts.files,
+      pieceLength,
+      totalLength,
+      bufferSize,
+      lenient: opts.lenient ?? false,
+      progress: shared,
+      slot: i,
+      stopSlot: threads,
+    };
+    const w = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: init });
+    workers.push(w);
+    exits.push(new Promise((resolve) => w.once('exit', () => resolve())));
+    w.on('error', (e) => stop(new HashError('EHASH_WORKER', `hash worker failed: ${e.message}`, {}, { cause: e })));
+    w.on('exit', (code) => {
+      if (pending > 0) stop(failure ?? new HashError('EHASH_WORKER', `hash worker exited early (code ${code})`));
+    });
+    w.on('message', (reply: HashReply) => {
+      if (reply.type === 'error') {
+        stop(new HashError(reply.code, reply.message, reply.path === undefined ? {} : { path: reply.path }));
+        return;
+      }
+      const job = jobs[reply.id]!;
+      digests.set(reply.digests, job[0] * 20);
+      for (const p of reply.unreadable) unreadable.add(p);
+      pending--;
+      if (pending === 0) settle();
+      else if (!failure) dispatch(w);
+    });
+    dispatch(w);
+  }
+
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.onProgress) {
+    const cb = opts.onProgress;
+    let last = -1;
+    timer = setInterval(() => {
+      const now = hashedSoFar();
+      if (now !== last) cb((last = now));
+    }, opts.progressInterval ?? 100);
+  }
+  try {
+    await finished;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (timer) clearInterval(timer);
+    const close: HashClose = { type: 'close' };
+    for (const w of workers) w.postMessage(close);
+    await Promise.all(exits);
+  }
+  if (failure) throw failure;
+  return { digests, unreadable };
+}

@@ -1,4 +1,5 @@
 import { MessageId } from './ids.js';
+import { WireEncodeError } from './errors.js';
 import type { WireMessage } from './messages.js';
 
 /*
@@ -29,7 +30,7 @@ function u32(b: Buffer, p: number, v: number): void {
 }
 
 function checkU32(v: number, what: string): void {
-  if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) throw new RangeError(`${what} must be a 32-bit unsigned integer, got ${v}`);
+  if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) throw new WireEncodeError(`${what} must be a 32-bit unsigned integer, got ${v}`);
 }
 
 function index5(id: number, index: number): Buffer {
@@ -83,7 +84,7 @@ export function encodeReject(index: number, begin: number, length: number): Buff
 export function encodePieceHeader(index: number, begin: number, blockLength: number): Buffer {
   checkU32(index, 'index');
   checkU32(begin, 'begin');
-  if (!(blockLength >= 0 && blockLength <= 0xffffffff - 9)) throw new RangeError(`block length out of range: ${blockLength}`);
+  if (!(blockLength >= 0 && blockLength <= 0xffffffff - 9)) throw new WireEncodeError(`block length out of range: ${blockLength}`);
   const b = Buffer.allocUnsafe(13);
   u32(b, 0, 9 + blockLength);
   b[4] = MessageId.piece;
@@ -99,7 +100,7 @@ export function encodePiece(index: number, begin: number, block: Uint8Array): [B
 
 /** BEP 5: our DHT port. */
 export function encodePort(port: number): Buffer {
-  if (!(port >= 0 && port <= 0xffff && Number.isInteger(port))) throw new RangeError(`port out of range: ${port}`);
+  if (!(port >= 0 && port <= 0xffff && Number.isInteger(port))) throw new WireEncodeError(`port out of range: ${port}`);
   const b = Buffer.allocUnsafe(7);
   u32(b, 0, 3);
   b[4] = MessageId.port;
@@ -120,7 +121,7 @@ export function encodeAllowedFast(index: number): Buffer {
 
 /** BEP 10 message: id 20, extended id (0 = handshake), payload. */
 export function encodeExtended(extId: number, payload: Uint8Array): Buffer {
-  if (!(extId >= 0 && extId <= 255 && Number.isInteger(extId))) throw new RangeError(`extended id out of range: ${extId}`);
+  if (!(extId >= 0 && extId <= 255 && Number.isInteger(extId))) throw new WireEncodeError(`extended id out of range: ${extId}`);
   const b = Buffer.allocUnsafe(6 + payload.length);
   u32(b, 0, 2 + payload.length);
   b[4] = MessageId.extended;
@@ -167,7 +168,7 @@ export function encodeMessage(m: WireMessage): Buffer {
     case 'extended':
       return encodeExtended(m.extId, m.payload);
     case 'unknown': {
-      if (!(m.id >= 0 && m.id <= 255)) throw new RangeError(`message id out of range: ${m.id}`);
+      if (!(m.id >= 0 && m.id <= 255)) throw new WireEncodeError(`message id out of range: ${m.id}`);
       const b = Buffer.allocUnsafe(5 + m.payload.length);
       u32(b, 0, 1 + m.payload.length);
       b[4] = m.id;

@@ -22,3 +22,10 @@ export class WireError extends ShoalError {
     this.reason = reason;
   }
 }
+
+/** Our own bad input to an encoder (a value out of range): a bug, not a peer's fault. */
+export class WireEncodeError extends ShoalError {
+  constructor(message: string) {
+    super('EWIRE_ENCODE', message);
+  }
+}

@@ -1,4 +1,4 @@
-import { WireError } from './errors.js';
+import { WireEncodeError, WireError } from './errors.js';
 
 /** BEP 3 handshake: <19>'BitTorrent protocol'<8 reserved><20 info-hash><20 peer id>. */
 export const PROTOCOL = 'BitTorrent protocol';
@@ -45,10 +45,10 @@ export interface HandshakeInit {
 
 /** The 68-byte handshake. */
 export function encodeHandshake(h: HandshakeInit): Buffer {
-  if (h.infoHash.length !== 20) throw new RangeError(`info-hash must be 20 bytes, got ${h.infoHash.length}`);
-  if (h.peerId.length !== 20) throw new RangeError(`peer id must be 20 bytes, got ${h.peerId.length}`);
+  if (h.infoHash.length !== 20) throw new WireEncodeError(`info-hash must be 20 bytes, got ${h.infoHash.length}`);
+  if (h.peerId.length !== 20) throw new WireEncodeError(`peer id must be 20 bytes, got ${h.peerId.length}`);
   const reserved = h.reserved ?? reservedBytes(h.extensions ?? {});
-  if (reserved.length !== 8) throw new RangeError('reserved must be 8 bytes');
+  if (reserved.length !== 8) throw new WireEncodeError('reserved must be 8 bytes');
   const out = Buffer.allocUnsafe(HANDSHAKE_LENGTH);
   out[0] = 19;
   PSTR.copy(out, 1);

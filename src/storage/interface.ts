@@ -1,0 +1,47 @@
+import type { Metainfo } from '../metainfo/types.js';
+
+/** What storage needs of a torrent: its files and piece geometry. */
+export type StorageLayout = Pick<Metainfo, 'files' | 'pieceLength' | 'pieceCount' | 'totalLength'>;
+
+export interface FileStat {
+  /** Size on disk in bytes (a pad file reports its declared length). */
+  readonly size: number;
+  /** Last modification, ms since the epoch (0 for pad files). */
+  readonly mtimeMs: number;
+}
+
+/**
+ * A torrent's data, addressed in torrent space (offsets into the concatenation of all
+ * files). Implementations: FsStorage (positional file I/O), MemoryStorage (tests, magnet
+ * metadata). Every method rejects with StorageError (code 'ESTORAGE') on failure.
+ *
+ * Pad files (BEP 47) never touch the medium: they read as zeros and writes skip them.
+ * Symlink entries (BEP 47 'l', length 0) are not created by storage.
+ */
+export interface Storage {
+  readonly layout: StorageLayout;
+  /** `length` bytes at torrent offset `offset`. Unwritten data in a missing or short file
+   * is a StorageError 'missing' (prepared, sparse files read as zeros). */
+  read(offset: number, length: number): Promise<Buffer>;
+  /** The whole of piece `index` (see read). */
+  readPiece(index: number): Promise<Buffer>;
+  /** Writes `data` at torrent offset `offset`: one positional write per file span. */
+  write(offset: number, data: Uint8Array): Promise<void>;
+  /** Writes a (verified) piece; `data.length` must be the piece's size. */
+  writePiece(index: number, data: Uint8Array): Promise<void>;
+  /** True when file `fileIndex` exists (pad files: always). */
+  exists(fileIndex: number): Promise<boolean>;
+  /** Size and mtime of file `fileIndex`, undefined when it does not exist. */
+  stat(fileIndex: number): Promise<FileStat | undefined>;
+  /** Creates folders and every file at its full length (sparse); never shrinks a file. */
+  prepare(): Promise<void>;
+  /** Sets every existing file to exactly its declared length (creating missing ones). */
+  truncate(): Promise<void>;
+  /** Makes written data durable (fsync of every file written since the last flush). */
+  flush(): Promise<void>;
+  /** Flushes nothing; releases handles. Further calls reject with reason 'closed'. */
+  close(): Promise<void>;
+  /** Deletes the torrent's files and the folders they leave empty; closes handles first.
+   * The storage stays usable (files are recreated on demand). */
+  deleteData(): Promise<void>;
+}

@@ -1,0 +1,15 @@
+export { MessageId, BLOCK_SIZE } from './ids.js';
+export type { MessageIdValue } from './ids.js';
+export type * from './messages.js';
+export { WireError, WireEncodeError } from './errors.js';
+export type { WireReason } from './errors.js';
+export { PROTOCOL, HANDSHAKE_LENGTH, encodeHandshake, extensionsOf, reservedBytes } from './handshake.js';
+export type { Extensions, HandshakeInit } from './handshake.js';
+export { WireDecoder } from './decoder.js';
+export type { WireDecoderOptions } from './decoder.js';
+export * from './encode.js';
+export { EXTENDED_HANDSHAKE_ID, decodeExtensionHandshake, encodeExtensionHandshake } from './extension.js';
+export type { ExtensionHandshake, ExtensionLimits } from './extension.js';
+export * from './metadata.js';
+export * from './pex.js';
+export { ipToBytes, ipToString } from './address.js';

@@ -1,0 +1,165 @@
+import { test } from 'node:test';
+import { strict as assert } from 'node:assert';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsStorage } from '../../src/storage/fs.js';
+import { StorageError } from '../../src/storage/errors.js';
+import { storageCompliance } from './compliance.js';
+import { content, makeLayout, multiLayout, pieceOf, singleLayout } from './fixture.js';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'shoal-storage-'));
+}
+
+storageCompliance('FsStorage', async (layout) => {
+  const dir = await tempDir();
+  return { storage: new FsStorage(layout, join(dir, 'dl')), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+// A cap of one open file makes every multi-file operation evict and reopen.
+storageCompliance('FsStorage (maxOpenFiles 1)', async (layout) => {
+  const dir = await tempDir();
+  return { storage: new FsStorage(layout, dir, { maxOpenFiles: 1 }), cleanup: () => rm(dir, { recursive: true, force: true }) };
+});
+
+async function inTemp(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await tempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const isStorageError = (reason: string) => (e: unknown) => e instanceof StorageError && e.reason === reason;
+
+test('files land at root/<path>, folders are created on demand, pad files never touch disk', () =>
+  inTemp(async (dir) => {
+    const s = new FsStorage(multiLayout, dir);
+    const data = content(multiLayout);
+    for (let i = 0; i < multiLayout.pieceCount; i++) await s.writePiece(i, pieceOf(multiLayout, data, i));
+    await s.close();
+    for (const f of multiLayout.files) {
+      const p = join(dir, ...f.path);
+      if (f.pad) {
+        assert.equal(existsSync(p), false, `${p} is a pad file`);
+      } else if (f.length > 0) {
+        assert.deepEqual(await readFile(p), data.subarray(f.offset, f.offset + f.length));
+      }
+    }
+    assert.equal(existsSync(join(dir, 't', '.pad')), false);
+  }));
+
+test('prepare makes sparse files (a 256 MiB file takes almost no blocks)', () =>
+  inTemp(async (dir) => {
+    const big = makeLayout([{ path: ['big.bin'], length: 256 << 20 }], 1 << 20);
+    const s = new FsStorage(big, dir);
+    await s.prepare();
+    await s.writePiece(100, Buffer.alloc(1 << 20, 1));
+    await s.close();
+    const st = await stat(join(dir, 'big.bin'));
+    assert.equal(st.size, 256 << 20);
+    assert.ok(st.blocks * 512 < 16 << 20, `allocated ${st.blocks * 512} bytes`);
+  }));
+
+test('a symlinked folder inside the root is never followed (read, write, stat, delete)', () =>
+  inTemp(async (dir) => {
+    const root = join(dir, 'root');
+    const outside = join(dir, 'outside');
+    await mkdir(join(root), { recursive: true });
+    await mkdir(join(outside, 'sub'), { recursive: true });
+    await writeFile(join(outside, 'sub', 'b.bin'), Buffer.alloc(5000, 7));
+    // root/t -> ../outside: every file of the torrent would land outside.
+    await symlink(outside, join(root, 't'));
+    const s = new FsStorage(multiLayout, root);
+    const data = content(multiLayout);
+    await assert.rejects(s.writePiece(0, pieceOf(multiLayout, data, 0)), isStorageError('symlink'));
+    await assert.rejects(s.readPiece(1), isStorageError('symlink'));
+    await assert.rejects(s.stat(3), isStorageError('symlink'));
+    await assert.rejects(s.prepare(), isStorageError('symlink'));
+    await s.deleteData();
+    assert.deepEqual(await readdir(outside), ['sub']);
+    assert.deepEqual(await readFile(join(outside, 'sub', 'b.bin')), Buffer.alloc(5000, 7));
+    assert.ok((await lstat(join(root, 't'))).isSymbolicLink(), 'the link itself is left alone');
+    await s.close();
+  }));
+
+test('a symlink as the file itself is refused (O_NOFOLLOW), for reads and writes', () =>
+  inTemp(async (dir) => {
+    const target = join(dir, 'secret');
+    await writeFile(target, 'top secret');
+    const root = join(dir, 'root');
+    await mkdir(root);
+    await symlink(target, join(root, 'single.iso'));
+    const s = new FsStorage(singleLayout, root);
+    await assert.rejects(s.readPiece(0), isStorageError('symlink'));
+    await assert.rejects(s.writePiece(0, Buffer.alloc(16384)), isStorageError('symlink'));
+    await assert.rejects(s.stat(0), isStorageError('symlink'));
+    // A dangling link is refused too (O_CREAT would otherwise create its target).
+    await symlink(join(dir, 'nowhere'), join(root, 'dangling'));
+    const d = new FsStorage(makeLayout([{ path: ['dangling'], length: 10 }], 16), root);
+    await assert.rejects(d.write(0, Buffer.alloc(10)), isStorageError('symlink'));
+    assert.equal(existsSync(join(dir, 'nowhere')), false);
+    assert.equal(await readFile(target, 'utf8'), 'top secret');
+    await s.close();
+    await d.close();
+  }));
+
+test('a file where a folder should be is a path error, not a crash', () =>
+  inTemp(async (dir) => {
+    await writeFile(join(dir, 't'), 'in the way');
+    const s = new FsStorage(multiLayout, dir);
+    await assert.rejects(s.writePiece(0, pieceOf(multiLayout, content(multiLayout), 0)), isStorageError('path'));
+    await s.close();
+  }));
+
+test('unsafe paths in the layout are refused before touching the disk', () =>
+  inTemp(async (dir) => {
+    for (const path of [['..', 'x'], ['a', '..', '..', 'x'], ['/etc/passwd'], []]) {
+      const s = new FsStorage(makeLayout([{ path, length: 4 }], 4), join(dir, 'root'));
+      await assert.rejects(s.write(0, Buffer.from('evil')), isStorageError('path'), JSON.stringify(path));
+      await s.close();
+    }
+    assert.deepEqual(readdirSync(dir).filter((n) => n !== 'root'), []);
+  }));
+
+test('open handles stay within the cap when idle, even across many files', () =>
+  inTemp(async (dir) => {
+    const specs = Array.from({ length: 40 }, (_, i) => ({ path: ['many', `f${i}`], length: 100 }));
+    const layout = makeLayout(specs, 1000);
+    const s = new FsStorage(layout, dir, { maxOpenFiles: 4 });
+    const data = content(layout);
+    await Promise.all(Array.from({ length: layout.pieceCount }, (_, i) => s.writePiece(i, pieceOf(layout, data, i))));
+    assert.ok(s.openFiles <= 4, `${s.openFiles} open`);
+    assert.deepEqual(await s.read(0, layout.totalLength), data);
+    assert.ok(s.openFiles <= 4, `${s.openFiles} open after reads`);
+    await s.close();
+    assert.equal(s.openFiles, 0);
+  }));
+
+test('deleteData removes empty folders but keeps files that are not the torrent’s', () =>
+  inTemp(async (dir) => {
+    const s = new FsStorage(multiLayout, dir);
+    await s.prepare();
+    await writeFile(join(dir, 't', 'sub', 'mine.txt'), 'keep me');
+    await s.deleteData();
+    assert.equal(await readFile(join(dir, 't', 'sub', 'mine.txt'), 'utf8'), 'keep me');
+    assert.equal(existsSync(join(dir, 't', 'sub', 'deeper')), false);
+    assert.equal(existsSync(join(dir, 't', 'a.bin')), false);
+    await s.close();
+  }));
+
+test('a read-only open is upgraded to read-write when a write comes', () =>
+  inTemp(async (dir) => {
+    const s = new FsStorage(singleLayout, dir);
+    await s.prepare();
+    await s.close();
+    const t = new FsStorage(singleLayout, dir);
+    const data = content(singleLayout);
+    assert.deepEqual(await t.readPiece(0), Buffer.alloc(16384));
+    await Promise.all([t.writePiece(0, pieceOf(singleLayout, data, 0)), t.readPiece(1)]);
+    assert.deepEqual(await t.readPiece(0), pieceOf(singleLayout, data, 0));
+    await t.close();
+  }));

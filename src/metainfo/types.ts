@@ -2,9 +2,13 @@ import type { InfoHash } from '../core/infohash.js';
 
 /** One file of a torrent, in the order of the info dictionary. */
 export interface FileEntry {
-  /** Sanitized path components, safe to join under a download directory (see paths.ts). */
+  /**
+   * Sanitized path components, safe to join under a download directory (see paths.ts).
+   * They start with the torrent's (sanitized) name: [name] for a single-file torrent,
+   * [name, ...path] for a multi-file one; duplicates are already renamed ('a.1.txt').
+   */
   readonly path: readonly string[];
-  /** Path as written in the metainfo (UTF-8, joined with '/'), for display only. */
+  /** Path as written in the metainfo (UTF-8, name first, joined with '/'), for display only. */
   readonly rawPath: string;
   readonly length: number;
   /** Byte offset of this file within the torrent's concatenated data. */
@@ -13,7 +17,10 @@ export interface FileEntry {
   readonly pad: boolean;
   /** BEP 47 attributes ('x' executable, 'h' hidden, 'l' symlink, 'p' pad), '' when absent. */
   readonly attr: string;
-  /** BEP 47 symlink target path components, when attr contains 'l'. */
+  /**
+   * BEP 47 symlink target, sanitized, in the same form as `path` (name first). Present
+   * exactly when the entry is a symlink (its length is then 0).
+   */
   readonly symlinkPath?: readonly string[];
 }
 
@@ -43,6 +50,8 @@ export interface Metainfo {
   readonly creationDate?: number;
   /** The info dict also carries v2 fields (BEP 52 hybrid); shoal uses its v1 part. */
   readonly hybrid: boolean;
+  /** Hybrids only: the v2 info-hash, SHA-256 of `infoBytes` (32 bytes). Added by the parser. */
+  readonly infoHashV2?: Buffer;
 }
 
 /** A piece's slice of one file: `length` bytes at `fileOffset` of `files[fileIndex]`. */

@@ -3,6 +3,7 @@ import { ShoalError } from '../../core/errors.js';
 import { parseTorrent } from '../../metainfo/parse.js';
 import { parseMagnet, magnetFromMetainfo, type Magnet } from '../../metainfo/magnet.js';
 import type { Metainfo } from '../../metainfo/types.js';
+import { torrentRelativePath } from '../../metainfo/paths.js';
 import { UsageError, type Command } from '../command.js';
 import { formatBytes } from '../format.js';
 
@@ -64,7 +65,7 @@ export function torrentJson(meta: Metainfo): Record<string, unknown> {
     multiFile: meta.multiFile,
     private: meta.private,
     hybrid: meta.hybrid,
-    files: meta.files.map((f) => ({ path: f.path.join('/'), length: f.length, offset: f.offset, ...(f.pad && { pad: true }), ...(f.attr && { attr: f.attr }) })),
+    files: meta.files.map((f) => ({ path: torrentRelativePath(meta, f).join('/'), length: f.length, offset: f.offset, ...(f.pad && { pad: true }), ...(f.attr && { attr: f.attr }) })),
     trackers: meta.announce,
     webSeeds: meta.webSeeds,
     comment: meta.comment ?? null,
@@ -103,7 +104,7 @@ function torrentText(meta: Metainfo): string {
   const shown = meta.files.filter((f) => !f.pad);
   lines.push(`files:         ${shown.length}`);
   const width = Math.max(...shown.map((f) => formatBytes(f.length).length), 1);
-  for (const f of shown) lines.push(`  ${formatBytes(f.length).padStart(width)}  ${f.path.join('/')}`);
+  for (const f of shown) lines.push(`  ${formatBytes(f.length).padStart(width)}  ${torrentRelativePath(meta, f).join('/')}`);
   lines.push(`magnet:        ${magnetFromMetainfo(meta)}`);
   return lines.join('\n') + '\n';
 }

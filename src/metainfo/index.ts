@@ -1,0 +1,11 @@
+export type { Metainfo, FileEntry, FileSpan } from './types.js';
+export { MetainfoError, MagnetError, UnsafePathError, V2_UNSUPPORTED_MESSAGE } from './errors.js';
+export { parseTorrent, parseInfoDict, announceTiers, webSeeds } from './parse.js';
+export type { InfoMetainfo } from './parse.js';
+export { MAX_PIECES, MAX_TORRENT_PIECE_LENGTH, MAX_FILES } from './info.js';
+export { sanitizePathComponent, sanitizePath, sanitizeTorrentName, isSafeComponent, resolveInside, torrentRelativePath } from './paths.js';
+export type { SanitizeOptions } from './paths.js';
+export { uniquePaths, MAX_DUPLICATE_SUFFIX } from './unique.js';
+export { pieceSize, pieceSpans, filePieceRange, spansForRange } from './layout.js';
+export { parseMagnet, formatMagnet, magnetFromMetainfo, MAX_SELECT_INDEX } from './magnet.js';
+export type { Magnet } from './magnet.js';

@@ -24,22 +24,33 @@ export interface RunOptions {
   readonly runs: number;
 }
 
+export interface Timing {
+  /** Wall-clock milliseconds per call, one entry per run. */
+  readonly wallMs: number[];
+  /** Process CPU (user + system) milliseconds per call, one entry per run: steadier on a busy machine. */
+  readonly cpuMs: number[];
+}
+
 /**
  * Times `fn`: `warmup` untimed calls, then `runs` runs of `iterations` calls each.
- * Returns the milliseconds per call of every run.
+ * Returns wall-clock and CPU milliseconds per call for every run.
  */
-export function timeRuns(fn: () => unknown, opts: RunOptions): number[] {
+export function timeRuns(fn: () => unknown, opts: RunOptions): Timing {
   let sink: unknown;
   for (let i = 0; i < opts.warmup; i++) sink = fn();
-  const perCall: number[] = [];
+  const wallMs: number[] = [];
+  const cpuMs: number[] = [];
   for (let r = 0; r < opts.runs; r++) {
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < opts.iterations; i++) sink = fn();
     const t1 = process.hrtime.bigint();
-    perCall.push(Number(t1 - t0) / 1e6 / opts.iterations);
+    const c = process.cpuUsage(c0);
+    wallMs.push(Number(t1 - t0) / 1e6 / opts.iterations);
+    cpuMs.push((c.user + c.system) / 1e3 / opts.iterations);
   }
   if (sink === Symbol.for('never')) console.log(sink);
-  return perCall;
+  return { wallMs, cpuMs };
 }
 
 /** Formats bytes per millisecond as MB/s (10^6 bytes). */

@@ -135,6 +135,8 @@ export function decodeAnnounceResponse(buf: Uint8Array): AnnounceResponse {
         if (ip === undefined || port === undefined || port < 0 || port > 65535) continue;
         peers.push({ ip, port, peerId: getBytes(e, 'peer id') });
       }
+    } else if (p !== undefined) {
+      throw new TrackerProtocolError('bad_response', 'peers must be a string or a list');
     }
     const p6 = getBytes(d, 'peers6');
     if (p6) peers.push(...decodeCompactPeers(p6.subarray(0, p6.length - (p6.length % COMPACT6)), 6));

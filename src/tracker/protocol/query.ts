@@ -14,6 +14,8 @@ export interface QueryLimits {
  */
 export type Query = Map<string, string[]>;
 
+const BAD_CHAR = /[^\x21-\x7e]/;
+
 function hexVal(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   const l = c | 0x20;
@@ -27,7 +29,11 @@ function hexVal(c: number): number {
  */
 export function percentDecode(s: string, start = 0, end = s.length): string {
   let i = s.indexOf('%', start);
-  if (i < 0 || i >= end) return s.slice(start, end);
+  if (i < 0 || i >= end) {
+    const plain = s.slice(start, end);
+    if (BAD_CHAR.test(plain)) throw new TrackerProtocolError('malformed_query', 'unescaped control or non-ASCII character in query');
+    return plain;
+  }
   let out = s.slice(start, i);
   let run = i;
   while (i < end) {

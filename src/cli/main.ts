@@ -1,14 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { shoalVersion } from '../core/version.js';
 import { isShoalError } from '../core/errors.js';
 import { UsageError, type Command, type ParsedValues } from './command.js';
 import { commands } from './commands/index.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function mainHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -53,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     return first === undefined ? 2 : 0;
   }
   if (first === '--version' || first === '-V') {
-    process.stdout.write(`shoal ${version()}\n`);
+    process.stdout.write(`shoal ${shoalVersion()}\n`);
     return 0;
   }
   const cmd = commands.find((c) => c.name === first);

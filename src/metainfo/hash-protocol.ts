@@ -10,6 +10,8 @@ export interface HashSource {
   /** Byte offset of this file within the concatenated data. */
   readonly offset: number;
   readonly length: number;
+  /** Known not to be readable (missing, or refused by the path rules): never opened. */
+  readonly absent?: boolean;
 }
 
 export interface HashInit {
@@ -20,7 +22,8 @@ export interface HashInit {
   readonly bufferSize: number;
   /**
    * false (create): a file that cannot be opened or ends early is an error.
-   * true (verify): the pieces touching the unreadable bytes are reported missing instead.
+   * true (verify): the pieces touching the unreadable bytes are reported missing instead,
+   * and files are opened with O_NOFOLLOW (the paths given are already symlink-free).
    */
   readonly lenient: boolean;
   /**

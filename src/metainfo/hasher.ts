@@ -1,7 +1,8 @@
 /**
- * Parallel piece hashing: a small pool of worker_threads (one per core), each reading a
- * contiguous range of pieces at a time. Shared by `createTorrent` and `verifyData`.
- * The main thread only hands out ranges and polls a shared progress counter.
+ * Parallel piece hashing: a small pool of worker_threads (one per core, fewer for little
+ * data), each hashing a contiguous range of pieces at a time (hash-worker.ts). Shared by
+ * `createTorrent` and `verifyData`. The main thread only hands out ranges (two queued per
+ * worker) and polls a shared progress counter every ~100 ms.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -11,9 +12,9 @@ import type { HashClose, HashInit, HashJob, HashReply, HashSource } from './hash
 export type { HashSource } from './hash-protocol.js';
 
 /**
- * Codes: 'EABORTED' (signal fired), 'EINPUT_READ' (a file could not be opened or read),
- * 'EINPUT_CHANGED' (a file ended early: it changed while hashing), 'EHASH_WORKER' (a worker
- * failed to start or crashed).
+ * Codes: 'EOPTIONS' (bad thread count), 'EABORTED' (signal fired), 'ECALLBACK' (onProgress
+ * threw), 'EINPUT_READ' (a file could not be opened or read), 'EINPUT_CHANGED' (a file ended
+ * early: it changed while hashing), 'EHASH_WORKER' (a worker failed to start or crashed).
  */
 export class HashError extends ShoalError {}
 
@@ -31,8 +32,13 @@ export interface HashRunOptions {
   /** Bytes hashed so far; called at most every `progressInterval` ms (default 100). */
   readonly onProgress?: (hashedBytes: number) => void;
   readonly progressInterval?: number;
-  /** Read buffer per worker; default 4 MiB. */
+  /** Tuning (tests use small values to exercise many workers on little data). */
+  /** Read buffer per worker (two of them, double-buffered); default 4 MiB. */
   readonly bufferSize?: number;
+  /** Bytes per job; default total / (threads * 8), clamped to 4..32 MiB, whole pieces. */
+  readonly jobBytes?: number;
+  /** Start one more worker per this many bytes to hash; default 16 MiB. */
+  readonly bytesPerWorker?: number;
 }
 
 export interface HashRunResult {
@@ -43,14 +49,21 @@ export interface HashRunResult {
 }
 
 const DEFAULT_BUFFER = 4 << 20;
-const MIN_JOB = 16 << 20;
-const MAX_JOB = 128 << 20;
+const MIN_JOB = 4 << 20;
+const MAX_JOB = 32 << 20;
+/** Starting a worker pays off from about this much data (hashing ~1 GB/s per core). */
+const BYTES_PER_WORKER = 16 << 20;
+/** Jobs queued per worker, so a worker never waits for the main thread between jobs. */
+const QUEUE_DEPTH = 2;
 
-/** Splits the ranges into jobs of whole pieces, a few per worker so a slow core does not hold the rest up. */
-function makeJobs(ranges: readonly (readonly [number, number])[], pieceLength: number, threads: number): [number, number][] {
+/**
+ * Splits the ranges into jobs of whole pieces: many per worker (about 32 MiB each, a few
+ * tens of ms of hashing) so that the workers finish within one small job of each other.
+ */
+function makeJobs(ranges: readonly (readonly [number, number])[], pieceLength: number, threads: number, jobBytes?: number): [number, number][] {
   let pieces = 0;
   for (const [a, b] of ranges) pieces += b - a;
-  const target = Math.min(MAX_JOB, Math.max(MIN_JOB, Math.ceil((pieces * pieceLength) / (threads * 4))));
+  const target = jobBytes ?? Math.min(MAX_JOB, Math.max(MIN_JOB, Math.ceil((pieces * pieceLength) / (threads * 8))));
   const per = Math.max(1, Math.floor(target / pieceLength));
   const jobs: [number, number][] = [];
   for (const [a, b] of ranges) for (let p = a; p < b; p += per) jobs.push([p, Math.min(b, p + per)]);
@@ -67,10 +80,21 @@ export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
   const pieceCount = Math.ceil(totalLength / pieceLength);
   const digests = Buffer.alloc(pieceCount * 20);
   const unreadable = new Set<number>();
-  const jobs = makeJobs(opts.ranges ?? [[0, pieceCount]], pieceLength, opts.threads ?? availableParallelism());
+  const wanted = opts.threads ?? availableParallelism();
+  if (!Number.isSafeInteger(wanted) || wanted < 1) {
+    throw new HashError('EOPTIONS', `threads must be a positive whole number, got ${wanted}`, { threads: wanted });
+  }
+  const jobs = makeJobs(opts.ranges ?? [[0, pieceCount]], pieceLength, wanted, opts.jobBytes);
   if (jobs.length === 0) return { digests, unreadable };
-  const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), jobs.length));
-  const largestJob = Math.max(...jobs.map(([a, b]) => (b - a) * pieceLength));
+  let bytes = 0;
+  let largestJob = 0;
+  for (const [a, b] of jobs) {
+    const n = Math.min(b * pieceLength, totalLength) - a * pieceLength;
+    bytes += n;
+    largestJob = Math.max(largestJob, n);
+  }
+  // A worker costs some tens of ms of CPU to start: only as many as the data pays for.
+  const threads = Math.max(1, Math.min(wanted, jobs.length, Math.ceil(bytes / (opts.bytesPerWorker ?? BYTES_PER_WORKER))));
   const bufferSize = Math.min(opts.bufferSize ?? DEFAULT_BUFFER, largestJob);
   const shared = new SharedArrayBuffer(8 * (threads + 1));
   const counters = new BigUint64Array(shared);
@@ -116,7 +140,15 @@ export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
       slot: i,
       stopSlot: threads,
     };
-    const w = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: init });
+    // execArgv: [] — the worker needs no flags, and some of the parent's break it
+    // (`node --input-type=module -e …` makes every inheriting worker fail to start).
+    let w: Worker;
+    try {
+      w = new Worker(new URL('./hash-worker.js', import.meta.url), { workerData: init, execArgv: [] });
+    } catch (e) {
+      stop(new HashError('EHASH_WORKER', `cannot start a hash worker: ${(e as Error).message}`, {}, { cause: e }));
+      break;
+    }
     workers.push(w);
     exits.push(new Promise((resolve) => w.once('exit', () => resolve())));
     w.on('error', (e) => stop(new HashError('EHASH_WORKER', `hash worker failed: ${e.message}`, {}, { cause: e })));
@@ -135,7 +167,7 @@ export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
       if (pending === 0) settle();
       else if (!failure) dispatch(w);
     });
-    dispatch(w);
+    for (let q = 0; q < QUEUE_DEPTH; q++) dispatch(w);
   }
 
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -144,7 +176,12 @@ export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
     let last = -1;
     timer = setInterval(() => {
       const now = hashedSoFar();
-      if (now !== last) cb((last = now));
+      if (now === last) return;
+      try {
+        cb((last = now));
+      } catch (e) {
+        stop(new HashError('ECALLBACK', `progress callback failed: ${(e as Error).message}`, {}, { cause: e }));
+      }
     }, opts.progressInterval ?? 100);
   }
   try {

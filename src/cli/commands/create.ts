@@ -23,7 +23,7 @@ Options:
   -t, --tracker URL         announce URL; repeat for more tiers, or join URLs of one
                             tier with commas
   -w, --web-seed URL        web seed (BEP 19 url-list); repeatable
-  -l, --piece-length BYTES  piece size, a power of two from 16K to 16M (e.g. 262144,
+  -l, --piece-length BYTES  piece size, a power of two from 16K to 256M (e.g. 262144,
                             256K, 1M). Default: chosen for about 1,000-2,000 pieces
   -p, --private             set the private flag (BEP 27: no DHT, PEX or LSD)
   -c, --comment TEXT        comment stored in the torrent

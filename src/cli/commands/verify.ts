@@ -38,7 +38,7 @@ Options:
     bar.update(meta.totalLength);
     bar.finish();
     const incomplete = result.files.filter((f) => !f.complete);
-    const ok = result.good === result.pieceCount;
+    const ok = result.good === result.pieceCount && result.files.every((f) => f.complete);
     if (values.json === true) {
       process.stdout.write(
         `${JSON.stringify({

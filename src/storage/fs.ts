@@ -70,7 +70,9 @@ export class FsStorage implements Storage {
   private async parents(fileIndex: number, create: boolean): Promise<boolean> {
     if (this.parentsOk[fileIndex]) return true;
     const ok = await this.tree.parents(this.layout.files[fileIndex]!.path, create);
-    this.parentsOk[fileIndex] = ok;
+    // Only a creating check is remembered: a read-only check passes when nothing is on
+    // disk yet (no folders to verify), and the root must still be made before a write.
+    if (create) this.parentsOk[fileIndex] = ok;
     return ok;
   }
 

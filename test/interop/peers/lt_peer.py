@@ -64,6 +64,10 @@ def main():
     params.save_path = a.save
     if a.seed_mode:
         params.flags |= lt.torrent_flags.seed_mode
+    # Not auto-managed: otherwise libtorrent keeps the torrent paused for about a second
+    # and refuses connections meanwhile ("no active torrents").
+    params.flags &= ~lt.torrent_flags.auto_managed
+    params.flags &= ~lt.torrent_flags.paused
     h = ses.add_torrent(params)
 
     stop = threading.Event()

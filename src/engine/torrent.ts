@@ -1,0 +1,527 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import type { Bitfield } from '../core/bitfield.js';
+import { pieceSize as layoutPieceSize } from '../metainfo/layout.js';
+import type { Metainfo } from '../metainfo/types.js';
+import { CachedReader, PieceCache } from '../storage/cache.js';
+import type { Storage } from '../storage/interface.js';
+import { Announcer } from '../tracker/client/announcer.js';
+import { encodeHave } from '../wire/encode.js';
+import { Choker } from './choker.js';
+import { PieceBuffers, peerInfo, rechoke, saveResumeFile } from './torrent-helpers.js';
+import { EngineError } from './engine-errors.js';
+import { hashMatches, hashPiece } from './hash.js';
+import { PeerConnection } from './peer.js';
+import type { PeerHost } from './peer.js';
+import { PiecePicker } from './picker/picker.js';
+import { wantedPieces } from './picker/wanted.js';
+import { RateMeter } from './rate.js';
+import { Swarm, parseHostPort, plainIp } from './swarm.js';
+import type { PeerInfo, TorrentEvents, TorrentProgress, TorrentState } from './types.js';
+
+/** What a torrent needs from its client. */
+export interface ClientLink {
+  readonly peerId: Buffer;
+  readonly listenPort: number;
+  readonly uploadSlots: number;
+  readonly minAnnounceInterval: number | undefined;
+  /** Room for more connections client-wide. */
+  connectionRoom(): number;
+  /** Opens an outgoing socket; `onChunk` gets its data (read into a reused buffer: views are valid during the call only). */
+  dial(host: string, port: number, onChunk: (chunk: Buffer) => void): Socket;
+  removeTorrent(t: Torrent): void;
+}
+
+export interface TorrentInit {
+  readonly meta: Metainfo;
+  readonly storage: Storage;
+  readonly have: Bitfield;
+  readonly resumePath: string | undefined;
+  readonly select: readonly number[] | undefined;
+  readonly sequential: boolean;
+  readonly seed: boolean;
+  readonly peers: readonly string[];
+  readonly maxPeers: number;
+  readonly announce: boolean;
+  readonly inFlightBytes: number;
+  readonly cacheBytes: number;
+  /** Pieces hashed at start-up and whether resume data was trusted whole. */
+  readonly checkedPieces: number;
+  readonly fromResume: boolean;
+}
+
+const RESUME_EVERY_MS = 30_000;
+const BAN_POINTS = 3;
+
+/**
+ * One torrent: its pieces (picker, piece buffers, hashing, writes), its peers and the
+ * once-a-second scheduler (choking, timeouts, reconnects, resume data, progress).
+ * Created by `Client.add`. Events: see TorrentEvents.
+ */
+export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
+  readonly metainfo: Metainfo;
+  readonly infoHash: Buffer;
+  /** Hex info-hash. */
+  readonly id: string;
+  readonly name: string;
+  readonly pieceCount: number;
+  readonly storage: Storage;
+  readonly picker: PiecePicker<PeerConnection>;
+  readonly reader: CachedReader;
+  /** Pieces hashed from disk at start-up (0 when resume data was trusted). */
+  readonly checkedPieces: number;
+  /** Resume data was trusted whole at start-up (no re-hash). */
+  readonly fromResume: boolean;
+  private readonly client: ClientLink;
+  private readonly swarm = new Swarm();
+  private readonly choker: Choker<PeerConnection>;
+  private readonly announcer: Announcer | undefined;
+  private readonly bufs: (Buffer | undefined)[];
+  private readonly writes = new Set<Promise<void>>();
+  private readonly downMeter: RateMeter;
+  private readonly upMeter: RateMeter;
+  private readonly resumePath: string | undefined;
+  private readonly keepSeeding: boolean;
+  private readonly maxPeers: number;
+  private _state: TorrentState = 'downloading';
+  private _downloaded = 0;
+  private _uploaded = 0;
+  private wasted = 0;
+  private wantedMask: Uint8Array;
+  private wantedBytes = 0;
+  private verifiedBytes = 0;
+  private doneEmitted = false;
+  private lastResume: number;
+  private resumeDirty = false;
+  private saving: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private redialTimer: NodeJS.Timeout | undefined;
+  private readonly pool: PieceBuffers;
+
+  constructor(client: ClientLink, init: TorrentInit) {
+    super();
+    const meta = init.meta;
+    const now = performance.now();
+    this.client = client;
+    this.metainfo = meta;
+    this.infoHash = meta.infoHash.bytes;
+    this.id = meta.infoHash.hex;
+    this.name = meta.name;
+    this.pieceCount = meta.pieceCount;
+    this.storage = init.storage;
+    this.checkedPieces = init.checkedPieces;
+    this.fromResume = init.fromResume;
+    this.resumePath = init.resumePath;
+    this.keepSeeding = init.seed;
+    this.maxPeers = init.maxPeers;
+    this.picker = new PiecePicker<PeerConnection>({ pieceLength: meta.pieceLength, totalLength: meta.totalLength, have: init.have, inFlightBytes: init.inFlightBytes });
+    this.picker.sequential = init.sequential;
+    this.pool = new PieceBuffers(meta.pieceLength, this.picker.maxPiecesInFlight);
+    this.reader = new CachedReader(init.storage, new PieceCache(init.cacheBytes));
+    this.bufs = new Array<Buffer | undefined>(meta.pieceCount);
+    this.choker = new Choker<PeerConnection>({ uploadSlots: client.uploadSlots });
+    this.downMeter = new RateMeter(now, 5);
+    this.upMeter = new RateMeter(now, 5);
+    this.lastResume = now;
+    this.wantedMask = new Uint8Array(meta.pieceCount).fill(1);
+    this.applySelection(init.select);
+    for (const p of init.peers) this.addPeer(p);
+    if (init.announce && meta.announce.length > 0) {
+      this.announcer = new Announcer({
+        tiers: meta.announce,
+        infoHash: this.infoHash,
+        peerId: client.peerId,
+        port: client.listenPort,
+        stats: () => ({ uploaded: this._uploaded, downloaded: this._downloaded, left: this.wantedBytes - this.verifiedBytes }),
+        onPeers: (peers) => {
+          const t = performance.now();
+          for (const p of peers) this.swarm.add(p.ip, p.port, false, t);
+          this.connectMore(t);
+        },
+        onError: (e) => this.emit('warning', `tracker: ${e.message}`),
+        ...(client.minAnnounceInterval !== undefined && { minIntervalFloor: client.minAnnounceInterval }),
+      });
+    }
+  }
+
+  /** Starts announcing and connecting; emits 'done' (asynchronously) when already complete. */
+  start(): void {
+    this.announcer?.start();
+    this.connectMore(performance.now());
+    if (this.resumePath !== undefined) void this.saveResume(false).catch(() => {});
+    setImmediate(() => this.checkDone());
+  }
+
+  // ---- state ----
+
+  get state(): TorrentState {
+    return this._state;
+  }
+
+  /** Verified pieces (a live view: do not modify). */
+  get have(): Bitfield {
+    return this.picker.have;
+  }
+
+  get downloading(): boolean {
+    return this._state === 'downloading';
+  }
+
+  get listenPort(): number {
+    return this.client.listenPort;
+  }
+
+  get peerId(): Buffer {
+    return this.client.peerId;
+  }
+
+  /** Payload bytes received / sent this session. */
+  get downloaded(): number {
+    return this._downloaded;
+  }
+
+  get uploaded(): number {
+    return this._uploaded;
+  }
+
+  /** True once every selected piece is verified on disk. */
+  get done(): boolean {
+    return this.doneEmitted;
+  }
+
+  pieceSize(index: number): number {
+    return layoutPieceSize(this.metainfo, index);
+  }
+
+  /** Transfer snapshot (what 'progress' carries). */
+  progress(): TorrentProgress {
+    const now = performance.now();
+    const downloadRate = this.downMeter.rate(now);
+    const left = this.wantedBytes - this.verifiedBytes;
+    return {
+      state: this._state,
+      verifiedBytes: this.verifiedBytes,
+      wantedBytes: this.wantedBytes,
+      progress: this.wantedBytes > 0 ? this.verifiedBytes / this.wantedBytes : 1,
+      piecesHave: this.picker.have.count,
+      pieceCount: this.pieceCount,
+      downloaded: this._downloaded,
+      uploaded: this._uploaded,
+      downloadRate,
+      uploadRate: this.upMeter.rate(now),
+      peers: this.swarm.readyCount,
+      eta: left <= 0 ? 0 : downloadRate > 0 ? left / downloadRate : Infinity,
+    };
+  }
+
+  /** Connected peers (after the handshake). */
+  get peers(): PeerInfo[] {
+    return [...this.swarm.ready()].map(peerInfo);
+  }
+
+  /** Resolves when every selected piece is verified on disk (at once if already). */
+  whenDone(): Promise<void> {
+    if (this.doneEmitted) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onErr = (e: Error): void => {
+        this.off('done', onDone);
+        reject(e);
+      };
+      const onDone = (): void => {
+        this.off('error', onErr);
+        resolve();
+      };
+      this.once('done', onDone);
+      this.once('error', onErr);
+    });
+  }
+
+  // ---- control ----
+
+  /** Adds a peer address ('host:port') to connect to. Throws EngineError on a malformed one. */
+  addPeer(address: string): void {
+    const hp = parseHostPort(address);
+    if (!hp) throw new EngineError('peer_address', `not a peer address (host:port): ${address}`, { address });
+    this.swarm.add(hp.host, hp.port, true, performance.now());
+    if (this._state === 'downloading' || this._state === 'seeding') this.connectMore(performance.now());
+  }
+
+  /** Disconnects every peer and stops transferring until resume(). */
+  pause(): void {
+    if (this._state !== 'downloading' && this._state !== 'seeding') return;
+    this._state = 'paused';
+    for (const c of [...this.swarm.conns]) c.close('paused');
+  }
+
+  resume(): void {
+    if (this._state !== 'paused') return;
+    this._state = this.doneEmitted ? 'seeding' : 'downloading';
+    this.connectMore(performance.now());
+  }
+
+  /** Downloads only these files (indexes into metainfo.files); [] or undefined = all. */
+  select(fileIndexes?: readonly number[]): void {
+    this.applySelection(fileIndexes);
+    if (this.picker.remaining > 0 && this._state === 'seeding') {
+      this._state = 'downloading';
+      this.doneEmitted = false;
+    }
+    for (const c of this.swarm.ready()) c.updateInterest();
+    this.checkDone();
+  }
+
+  private applySelection(fileIndexes: readonly number[] | undefined): void {
+    const files = this.metainfo.files;
+    let flags: boolean[];
+    if (fileIndexes === undefined || fileIndexes.length === 0) flags = files.map(() => true);
+    else {
+      for (const i of fileIndexes) {
+        if (!(Number.isInteger(i) && i >= 0 && i < files.length)) throw new EngineError('select', `file index ${i} out of range (0..${files.length - 1})`, { index: i });
+      }
+      const set = new Set(fileIndexes);
+      flags = files.map((_, i) => set.has(i));
+    }
+    const mask = wantedPieces(this.metainfo.pieceLength, this.metainfo.totalLength, files, flags);
+    this.wantedMask = mask;
+    for (const d of this.picker.setWantedMask(mask)) d.peer.ref.sendCancel(d.request.index, d.request.begin, d.request.length);
+    this.wantedBytes = 0;
+    this.verifiedBytes = 0;
+    const have = this.picker.have;
+    for (let i = 0; i < this.pieceCount; i++) {
+      if (!mask[i]) {
+        this.bufs[i] = undefined;
+        continue;
+      }
+      const size = this.pieceSize(i);
+      this.wantedBytes += size;
+      if (have.get(i)) this.verifiedBytes += size;
+    }
+  }
+
+  /** Stops: closes peers, announces `stopped`, waits for writes, flushes, writes clean resume data. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    const failed = this._state === 'error';
+    this._state = 'closed';
+    clearTimeout(this.redialTimer);
+    for (const c of [...this.swarm.conns]) c.close('torrent closed');
+    const stopping = this.announcer?.stop(3000);
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+    if (this.saving) await this.saving.catch(() => {});
+    if (!failed) await this.saveResume(true).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
+    await stopping;
+    await this.storage.close().catch(() => {});
+    this.client.removeTorrent(this);
+  }
+
+  // ---- PeerHost ----
+
+  attach(c: PeerConnection): boolean {
+    if (this._state !== 'downloading' && this._state !== 'seeding') return false;
+    if (c.incoming && this.swarm.readyCount >= this.maxPeers) return false;
+    if (!this.swarm.admit(c)) return false;
+    this.emit('peer', { type: 'connect', address: c.address, peerId: c.peerIdHex, client: c.client, incoming: c.incoming });
+    return true;
+  }
+
+  detach(c: PeerConnection, reason: string): void {
+    const now = performance.now();
+    const wasIn = this.swarm.conns.has(c);
+    this.swarm.remove(c, now);
+    if (c.pp) this.picker.removePeer(c.pp);
+    this.scheduleRedial(now);
+    if (wasIn && c.ready) {
+      this.emit('peer', { type: 'disconnect', address: c.address, peerId: c.peerIdHex, client: c.client, incoming: c.incoming, reason, downloaded: c.downloaded, uploaded: c.uploaded });
+    }
+  }
+
+  onListenPort(c: PeerConnection, port: number): void {
+    this.swarm.link(c, c.ip, port, performance.now());
+  }
+
+  onPeerInterested(c: PeerConnection): void {
+    if (!c.amChoking) return;
+    let unchoked = 0;
+    for (const p of this.swarm.ready()) if (!p.amChoking) unchoked++;
+    if (unchoked < this.choker.uploadSlots + 1) c.unchoke();
+  }
+
+  onUploaded(bytes: number, now: number): void {
+    this._uploaded += bytes;
+    this.upMeter.add(bytes, now);
+  }
+
+  /** Hot path: a block arrived. Copied once into its piece buffer; a complete piece is hashed. */
+  onBlock(c: PeerConnection, index: number, begin: number, block: Uint8Array, now: number): void {
+    const len = block.length;
+    this._downloaded += len;
+    this.downMeter.add(len, now);
+    c.rq.received(index, begin, len, now);
+    const out = this.picker.onBlock(c.pp!, index, begin, len);
+    const st = out.status;
+    if (st === 'accepted' || st === 'complete') {
+      let buf = this.bufs[index];
+      if (buf === undefined) buf = this.bufs[index] = this.pool.get(this.pieceSize(index));
+      buf.set(block, begin);
+      for (const q of out.cancel) q.ref.sendCancel(index, begin, len);
+      if (st === 'complete') this.verify(index, buf);
+    } else if (st === 'duplicate') {
+      this.wasted += len;
+    } else {
+      c.countUnexpected(len);
+    }
+  }
+
+  private verify(index: number, piece: Buffer): void {
+    this.bufs[index] = undefined;
+    const w = hashPiece(piece).then(({ data, digest }) => {
+      if (this._state === 'closed') return;
+      if (!hashMatches(digest, this.metainfo.pieces, index)) {
+        this.pool.release(data);
+        return this.hashFailed(index);
+      }
+      return this.storage.writePiece(index, data).then(() => {
+        this.pieceWritten(index, data);
+        this.pool.release(data);
+      });
+    });
+    this.writes.add(w);
+    w.then(
+      () => {
+        this.writes.delete(w);
+        this.checkDone();
+      },
+      (e: unknown) => {
+        this.writes.delete(w);
+        this.fail(e as Error);
+      },
+    );
+  }
+
+  private pieceWritten(index: number, buf: Buffer): void {
+    if (this._state === 'closed' || this._state === 'error') return;
+    this.picker.pieceVerified(index);
+    if (this.wantedMask[index]) this.verifiedBytes += buf.length;
+    this.resumeDirty = true;
+    const msg = encodeHave(index);
+    for (const c of this.swarm.ready()) {
+      c.sendHave(msg, index);
+      c.updateInterest();
+    }
+    this.emit('piece', index);
+    this.checkDone();
+  }
+
+  private hashFailed(index: number): void {
+    const senders = this.picker.pieceFailed(index);
+    this.emit('warning', `piece ${index} failed its hash check (from ${senders.length} peer${senders.length === 1 ? '' : 's'})`);
+    for (const s of senders) {
+      const c = s.ref;
+      c.hashFails += senders.length === 1 ? 2 : 1;
+      if (c.hashFails >= BAN_POINTS) {
+        this.swarm.ban(c);
+        this.emit('warning', `banned peer ${c.address} after bad data`);
+        c.close('banned: sent data that failed hash checks');
+      }
+    }
+  }
+
+  private fail(e: Error): void {
+    if (this._state === 'closed' || this._state === 'error') return;
+    this._state = 'error';
+    for (const c of [...this.swarm.conns]) c.close('torrent error');
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+
+  private checkDone(): void {
+    if (this.doneEmitted || this.picker.remaining > 0 || this.writes.size > 0) return;
+    if (this._state !== 'downloading') return;
+    this.doneEmitted = true;
+    this._state = 'seeding';
+    for (const c of this.swarm.ready()) c.updateInterest();
+    const complete = this.picker.have.complete;
+    if (complete) this.announcer?.completed();
+    // Complete: truncate() also creates the zero-length files no piece ever wrote.
+    void (complete ? this.storage.truncate() : Promise.resolve())
+      .then(() => this.storage.flush())
+      .then(() => this.saveResume(false))
+      .catch(() => {})
+      .finally(() => {
+        this.emit('done');
+        if (!this.keepSeeding) void this.close();
+      });
+  }
+
+  // ---- connections ----
+
+  private connectMore(now: number): void {
+    if (this._state !== 'downloading' && this._state !== 'seeding') return;
+    const room = Math.min(this.maxPeers - this.swarm.conns.size, this.client.connectionRoom());
+    for (const cand of this.swarm.due(now, room, this.picker.have.complete)) {
+      let sock: Socket;
+      let c: PeerConnection | undefined;
+      try {
+        sock = this.client.dial(cand.host, cand.port, (chunk) => c?.receive(chunk));
+      } catch {
+        continue;
+      }
+      c = new PeerConnection(sock, { host: this, address: cand.key, ip: plainIp(cand.host), now, readsOwnData: true });
+      this.swarm.connecting(cand, c);
+    }
+  }
+
+  /** Redials sooner than the next tick when a backoff ends within it (one timer per torrent). */
+  private scheduleRedial(now: number): void {
+    if (this.redialTimer !== undefined) return;
+    const at = this.swarm.nextDue(this.picker.have.complete);
+    const wait = at - now;
+    if (!(wait < 1000)) return;
+    this.redialTimer = setTimeout(() => {
+      this.redialTimer = undefined;
+      this.connectMore(performance.now());
+    }, Math.max(0, wait));
+    this.redialTimer.unref();
+  }
+
+  /** Scheduler tick (about once a second, from the client). */
+  tick(now: number): void {
+    if (this._state !== 'downloading' && this._state !== 'seeding') return;
+    const complete = this.picker.have.complete;
+    for (const c of [...this.swarm.conns]) {
+      c.tick(now);
+      if (complete && c.ready && c.pp !== undefined && (c.pp.seed || c.pp.bitfield.complete)) c.close('both seeds');
+    }
+    this.rechoke(now);
+    this.connectMore(now);
+    if (this.announcer && this.swarm.readyCount < this.maxPeers / 2 && !complete) this.announcer.wantPeers();
+    if (this.resumeDirty && now - this.lastResume > RESUME_EVERY_MS) {
+      this.lastResume = now;
+      this.resumeDirty = false;
+      void this.storage
+        .flush()
+        .then(() => this.saveResume(false))
+        .catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
+    }
+    this.emit('progress', this.progress());
+  }
+
+  private rechoke(now: number): void {
+    rechoke(this.choker, [...this.swarm.ready()], now, this.picker.remaining === 0);
+  }
+
+  // ---- resume data ----
+
+  private saveResume(clean: boolean): Promise<void> {
+    const path = this.resumePath;
+    if (path === undefined) return Promise.resolve();
+    const next = (this.saving ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => saveResumeFile(path, this.storage, this.infoHash, this.picker.have, clean));
+    this.saving = next;
+    return next;
+  }
+}

@@ -1,0 +1,129 @@
+import type { Metainfo } from '../metainfo/types.js';
+import type { Storage, StorageLayout } from '../storage/interface.js';
+
+/** Options of a `Client` (one listener, many torrents). */
+export interface ClientOptions {
+  /** TCP port for incoming peers; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Address to listen on. Default '::' (IPv6 and IPv4), falling back to '0.0.0.0'. */
+  readonly host?: string;
+  /** 20 bytes, or a string of 20 latin1 characters. Default '-SH0100-' + 12 random characters. */
+  readonly peerId?: Uint8Array | string;
+  /** Connections over all torrents (default 200). */
+  readonly maxConnections?: number;
+  /** Default per-torrent peer limit (default 50). */
+  readonly maxPeers?: number;
+  /** Regular upload slots per torrent, besides the optimistic one (default 4). */
+  readonly uploadSlots?: number;
+  /** Do not accept incoming connections (outgoing only). Default false. */
+  readonly noListen?: boolean;
+  /** Lowest re-announce interval in seconds honoured (default 30; tests lower it). */
+  readonly minAnnounceInterval?: number;
+}
+
+/** Options of `Client.add`. */
+export interface AddOptions {
+  /** Download directory: the torrent's file or folder goes inside it under the torrent's name. */
+  readonly path: string;
+  /** File indexes to download (default: all). */
+  readonly select?: readonly number[];
+  /** Pick pieces in order (streaming) instead of rarest first. */
+  readonly sequential?: boolean;
+  /**
+   * Keep serving peers once complete (default true). With false the torrent stops
+   * (peers closed, `stopped` announced) right after 'done'.
+   */
+  readonly seed?: boolean;
+  /** Peers to connect to, 'host:port' (IPv6 as '[::1]:6881'). */
+  readonly peers?: readonly string[];
+  /** Peer limit for this torrent (default: the client's maxPeers). */
+  readonly maxPeers?: number;
+  /** Announce to the torrent's trackers (default true). */
+  readonly announce?: boolean;
+  /**
+   * Where resume data lives. Default `<path>/.shoal/<infohash>.resume`; false: none
+   * (every start checks existing files).
+   */
+  readonly resume?: string | false;
+  /** Storage factory (default: FsStorage rooted at `path`). */
+  readonly storage?: (layout: StorageLayout) => Storage;
+  /** Memory for pieces being downloaded, bytes (default 64 MiB). */
+  readonly inFlightBytes?: number;
+  /** Seeding read cache budget, bytes (default 64 MiB). */
+  readonly cacheBytes?: number;
+}
+
+export type TorrentSource = Buffer | Uint8Array | string | Metainfo;
+
+export type TorrentState = 'checking' | 'downloading' | 'seeding' | 'paused' | 'closed' | 'error';
+
+/** Snapshot of a torrent's transfer, emitted once a second as 'progress'. */
+export interface TorrentProgress {
+  readonly state: TorrentState;
+  /** Verified pieces on disk / pieces wanted (selection) in bytes. */
+  readonly verifiedBytes: number;
+  readonly wantedBytes: number;
+  /** 0..1 over the selection. */
+  readonly progress: number;
+  readonly piecesHave: number;
+  readonly pieceCount: number;
+  /** Payload bytes received / sent this session. */
+  readonly downloaded: number;
+  readonly uploaded: number;
+  /** Bytes per second over the last seconds. */
+  readonly downloadRate: number;
+  readonly uploadRate: number;
+  readonly peers: number;
+  /** Seconds to completion at the current rate (Infinity when stalled, 0 when done). */
+  readonly eta: number;
+}
+
+/** One connected peer, as `Torrent.peers` lists it. */
+export interface PeerInfo {
+  readonly address: string;
+  /** Hex peer id (after the handshake). */
+  readonly peerId: string | undefined;
+  /** Client name from its extension handshake ('v'). */
+  readonly client: string | undefined;
+  readonly incoming: boolean;
+  readonly downloaded: number;
+  readonly uploaded: number;
+  readonly downloadRate: number;
+  readonly uploadRate: number;
+  readonly amChoking: boolean;
+  readonly amInterested: boolean;
+  readonly peerChoking: boolean;
+  readonly peerInterested: boolean;
+  /** Pieces it has. */
+  readonly pieces: number;
+}
+
+/** 'peer' event payload. */
+export interface PeerEvent {
+  readonly type: 'connect' | 'disconnect';
+  readonly address: string;
+  readonly peerId: string | undefined;
+  readonly client: string | undefined;
+  readonly incoming: boolean;
+  /** Why it disconnected. */
+  readonly reason?: string;
+  /** Payload bytes exchanged with it (on disconnect). */
+  readonly downloaded?: number;
+  readonly uploaded?: number;
+}
+
+/** Events of a Torrent (an `EventEmitter<TorrentEvents>`). */
+export interface TorrentEvents {
+  /** Once a second while running. */
+  progress: [TorrentProgress];
+  /** A piece was verified and written: its index. */
+  piece: [number];
+  /** A peer connected (after the handshake) or disconnected. */
+  peer: [PeerEvent];
+  /** Every selected piece is verified on disk. */
+  done: [];
+  /** A fatal error: the torrent stopped (disk full, storage error…). */
+  error: [Error];
+  /** Something worth telling (tracker failure, hash failure, banned peer). */
+  warning: [string];
+}

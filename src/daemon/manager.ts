@@ -1,0 +1,401 @@
+import { EventEmitter } from 'node:events';
+import { unlink } from 'node:fs/promises';
+import { Bitfield } from '../core/bitfield.js';
+import { Client } from '../engine/index.js';
+import type { ClientOptions, Torrent } from '../engine/index.js';
+import { parseMagnet } from '../metainfo/magnet.js';
+import { parseTorrent } from '../metainfo/parse.js';
+import type { Metainfo } from '../metainfo/types.js';
+import { FsStorage } from '../storage/fs.js';
+import { readResume } from '../storage/resume.js';
+import { fetchFromCatalog } from './catalog.js';
+import { Entry } from './entry.js';
+import { ApiError, toApiError } from './errors.js';
+import { summary } from './describe.js';
+import { PRIORITIES, StateStore } from './store.js';
+import type { Priority, TorrentRecord } from './store.js';
+
+export interface ManagerOptions {
+  readonly store: StateStore;
+  readonly client: ClientOptions;
+  /** Default download folder. */
+  readonly downloadDir: string;
+  /** Shoal tracker HTTP base URL whose catalog is used (fetch by info-hash, register shares). */
+  readonly catalog?: string;
+  /** Torrents started at once while restoring (default 32). */
+  readonly restoreConcurrency?: number;
+}
+
+export interface AddRequest {
+  readonly downloadDir?: string;
+  readonly paused?: boolean;
+  readonly peers?: readonly string[];
+  readonly priorities?: readonly Priority[];
+}
+
+/** A daemon event (also sent on the SSE stream as `event: <type>`). */
+export interface DaemonEvent {
+  readonly type: 'added' | 'removed' | 'state' | 'progress' | 'done' | 'error' | 'share';
+  readonly [k: string]: unknown;
+}
+
+/**
+ * Many torrents in one engine Client, with their settings persisted in the data folder.
+ * Stopped torrents are not in the engine at all (no sockets, no timers): starting one adds
+ * it with its resume data, so verified pieces are not hashed again.
+ */
+export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
+  readonly client: Client;
+  readonly store: StateStore;
+  private readonly opts: ManagerOptions;
+  private readonly entries = new Map<string, Entry>();
+  private readonly byId = new Map<number, Entry>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(opts: ManagerOptions) {
+    super();
+    this.opts = opts;
+    this.store = opts.store;
+    this.client = new Client(opts.client);
+    this.store.bind(() => [...this.entries.values()].map((e) => e.record));
+  }
+
+  get catalog(): string | undefined {
+    return this.opts.catalog;
+  }
+
+  get downloadDir(): string {
+    return this.opts.downloadDir;
+  }
+
+  list(): Entry[] {
+    return [...this.entries.values()];
+  }
+
+  /** By hex info-hash (40 chars) or numeric id. */
+  find(key: string | number): Entry | undefined {
+    if (typeof key === 'number') return this.byId.get(key);
+    if (/^[0-9a-fA-F]{40}$/.test(key)) return this.entries.get(key.toLowerCase());
+    if (/^\d{1,15}$/.test(key)) return this.byId.get(Number(key));
+    return undefined;
+  }
+
+  get(key: string | number): Entry {
+    const e = this.find(key);
+    if (!e) throw new ApiError('NOT_FOUND', `no torrent ${key}`, { torrent: String(key) });
+    return e;
+  }
+
+  private emitEvent(ev: DaemonEvent): void {
+    this.emit('event', ev);
+  }
+
+  /** Re-adds every torrent of state.json; resolves when all are back (running ones checked). */
+  async restore(): Promise<{ restored: number; failed: number; hashedPieces: number }> {
+    const records = await this.store.load();
+    let failed = 0;
+    let hashedPieces = 0;
+    const entries: Entry[] = [];
+    for (const r of records) {
+      try {
+        const meta = parseTorrent(await this.store.readTorrent(r.infoHash));
+        if (meta.infoHash.hex !== r.infoHash || this.entries.has(r.infoHash)) throw new Error('mismatch');
+        const e = this.register(r, meta);
+        entries.push(e);
+      } catch {
+        failed++;
+      }
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < entries.length) {
+        const e = entries[next++]!;
+        if (e.record.stopped) {
+          await this.loadHaveFromResume(e);
+          continue;
+        }
+        await this.run(e).catch(() => {});
+        hashedPieces += e.torrent?.checkedPieces ?? 0;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.restoreConcurrency ?? 32, entries.length) }, worker));
+    return { restored: entries.length, failed, hashedPieces };
+  }
+
+  private async loadHaveFromResume(e: Entry): Promise<void> {
+    const r = await readResume(this.store.resumePath(e.hash), { infoHash: e.meta.infoHash.bytes, pieceCount: e.meta.pieceCount, fileCount: e.meta.files.length }).catch(() => undefined);
+    if (r) e.lastHave = new Bitfield(e.meta.pieceCount, Uint8Array.from(r.bitfield));
+  }
+
+  private register(record: TorrentRecord, meta: Metainfo): Entry {
+    const e = new Entry(record, meta, this.nextId++);
+    this.entries.set(e.hash, e);
+    this.byId.set(e.id, e);
+    return e;
+  }
+
+  /** Adds a .torrent's bytes. ALREADY_EXISTS when present; INVALID_ARGUMENT when malformed. */
+  async addTorrent(bytes: Uint8Array, req: AddRequest = {}): Promise<Entry> {
+    if (this.closed) throw new ApiError('CONFLICT', 'the daemon is shutting down');
+    let meta: Metainfo;
+    try {
+      meta = parseTorrent(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (e) {
+      throw toApiError(e);
+    }
+    const hash = meta.infoHash.hex;
+    if (this.entries.has(hash)) throw new ApiError('ALREADY_EXISTS', `torrent ${hash} is already added`, { infoHash: hash });
+    const priorities = req.priorities ? checkPriorities(req.priorities, meta) : undefined;
+    const record: TorrentRecord = {
+      infoHash: hash,
+      name: meta.name,
+      downloadDir: req.downloadDir ?? this.opts.downloadDir,
+      stopped: req.paused === true,
+      ...(priorities && { priorities }),
+      downloadLimit: 0,
+      uploadLimit: 0,
+      peers: [...(req.peers ?? [])],
+      addedAt: Date.now(),
+    };
+    await this.store.saveTorrent(hash, bytes);
+    const e = this.register(record, meta);
+    await this.store.flush();
+    this.emitEvent({ type: 'added', torrent: summary(e) });
+    if (!record.stopped) {
+      await e.serial(() => this.run(e)).catch((err: unknown) => {
+        e.error = toApiError(err).message;
+      });
+    }
+    return e;
+  }
+
+  /** Adds by magnet link: metadata from the configured tracker catalog (peers: not yet). */
+  async addMagnet(uri: string, req: AddRequest = {}): Promise<Entry> {
+    let hash: string;
+    try {
+      hash = parseMagnet(uri).infoHash.hex;
+    } catch (e) {
+      throw toApiError(e);
+    }
+    const m = parseMagnet(uri);
+    return this.addInfoHash(hash, { ...req, peers: [...(req.peers ?? []), ...m.peers] });
+  }
+
+  /** Adds by bare info-hash (40 hex): metadata from the tracker catalog. */
+  async addInfoHash(hex: string, req: AddRequest = {}): Promise<Entry> {
+    if (!/^[0-9a-fA-F]{40}$/.test(hex)) throw new ApiError('INVALID_ARGUMENT', 'an info-hash is 40 hex digits', { infoHash: hex });
+    const hash = hex.toLowerCase();
+    if (this.entries.has(hash)) throw new ApiError('ALREADY_EXISTS', `torrent ${hash} is already added`, { infoHash: hash });
+    if (this.opts.catalog === undefined) {
+      throw new ApiError('INVALID_ARGUMENT', 'fetching metadata from peers (BEP 9) is not supported yet: configure a shoal tracker catalog (--catalog URL) or upload the .torrent', { infoHash: hash });
+    }
+    const bytes = await fetchFromCatalog(this.opts.catalog, hash);
+    const meta = parseTorrent(bytes);
+    if (meta.infoHash.hex !== hash) throw new ApiError('INTERNAL', 'the catalog returned a torrent with another info-hash', { infoHash: hash });
+    return this.addTorrent(bytes, req);
+  }
+
+  /** Adds the torrent to the engine (resume data trusted when clean) and wires its events. */
+  private async run(e: Entry): Promise<void> {
+    if (e.torrent !== undefined || this.closed) return;
+    e.checking = true;
+    e.error = undefined;
+    this.emitState(e);
+    const wanted = selection(e);
+    let t: Torrent;
+    try {
+      t = await this.client.add(e.meta, {
+        path: e.record.downloadDir,
+        resume: this.store.resumePath(e.hash),
+        peers: e.record.peers,
+        ...(wanted && { select: wanted }),
+      });
+    } catch (err) {
+      e.checking = false;
+      e.error = toApiError(err).message;
+      this.emitState(e);
+      throw err;
+    } finally {
+      e.checking = false;
+    }
+    e.torrent = t;
+    e.startedAt = Date.now();
+    const onProgress = (): void => this.progressEvent(e);
+    const onDone = (): void => {
+      if (e.record.doneAt === undefined) {
+        e.record.doneAt = Date.now();
+        this.store.markDirty();
+      }
+      this.emitEvent({ type: 'done', infoHash: e.hash, name: e.meta.name });
+      this.emitState(e);
+    };
+    const onError = (err: Error): void => {
+      e.error = err.message;
+      this.emitEvent({ type: 'error', infoHash: e.hash, message: err.message });
+      this.emitState(e);
+    };
+    const onWarning = (msg: string): void => {
+      if (msg.startsWith('tracker:')) {
+        e.trackerError = msg.slice(8).trim();
+        e.trackerErrorAt = Date.now();
+      }
+    };
+    t.on('progress', onProgress);
+    t.on('done', onDone);
+    t.on('error', onError);
+    t.on('warning', onWarning);
+    e.detach = () => {
+      t.off('progress', onProgress);
+      t.off('done', onDone);
+      t.off('error', onError);
+      t.off('warning', onWarning);
+    };
+    this.emitState(e);
+  }
+
+  private async halt(e: Entry): Promise<void> {
+    const t = e.torrent;
+    if (t === undefined) return;
+    const p = t.progress();
+    await t.close();
+    e.detach?.();
+    e.detach = undefined;
+    e.lastHave = new Bitfield(e.meta.pieceCount, Uint8Array.from(t.have.buffer));
+    e.addTotals(p.downloaded, p.uploaded);
+    e.torrent = undefined;
+  }
+
+  private emitState(e: Entry): void {
+    this.emitEvent({ type: 'state', infoHash: e.hash, state: e.state, error: e.error ?? null });
+  }
+
+  private progressEvent(e: Entry): void {
+    if (this.listenerCount('event') === 0) return;
+    const s = summary(e);
+    const sig = `${s.state}|${s.progress}|${s.downloadRate}|${s.uploadRate}|${s.peers}`;
+    if (sig === e.lastSig) return;
+    e.lastSig = sig;
+    this.emitEvent({ type: 'progress', torrent: s });
+  }
+
+  start(e: Entry): Promise<void> {
+    return e.serial(async () => {
+      e.record.stopped = false;
+      await this.store.flush();
+      await this.run(e).catch((err: unknown) => {
+        throw toApiError(err);
+      });
+    });
+  }
+
+  stop(e: Entry): Promise<void> {
+    return e.serial(async () => {
+      e.record.stopped = true;
+      await this.halt(e);
+      await this.store.flush();
+      this.emitState(e);
+    });
+  }
+
+  /** Re-hashes the data: resume data is dropped and the engine checks every piece on disk. */
+  verify(e: Entry): Promise<void> {
+    return e.serial(async () => {
+      await this.halt(e);
+      await unlink(this.store.resumePath(e.hash)).catch(() => {});
+      await this.run(e).catch((err: unknown) => {
+        throw toApiError(err);
+      });
+      if (e.record.stopped) {
+        await this.halt(e);
+        this.emitState(e);
+      }
+    });
+  }
+
+  remove(e: Entry, deleteData: boolean): Promise<void> {
+    return e.serial(async () => {
+      if (this.entries.get(e.hash) !== e) return;
+      await this.halt(e);
+      this.entries.delete(e.hash);
+      this.byId.delete(e.id);
+      if (deleteData) {
+        const s = new FsStorage(e.meta, e.record.downloadDir);
+        await s.deleteData().finally(() => s.close().catch(() => {}));
+      }
+      await this.store.flush();
+      await this.store.forget(e.hash);
+      this.emitEvent({ type: 'removed', infoHash: e.hash });
+    });
+  }
+
+  /** Sets file priorities (one per file, or a map index -> priority). */
+  setPriorities(e: Entry, given: readonly Priority[] | Record<string, Priority>): Promise<void> {
+    const cur = e.record.priorities ?? e.meta.files.map((): Priority => 'normal');
+    const next = [...cur];
+    if (Array.isArray(given)) {
+      if (given.length !== e.meta.files.length) throw new ApiError('INVALID_ARGUMENT', `expected ${e.meta.files.length} priorities, got ${given.length}`);
+      given.forEach((p, i) => (next[i] = p));
+    } else {
+      for (const [k, p] of Object.entries(given)) {
+        const i = Number(k);
+        if (!Number.isInteger(i) || i < 0 || i >= e.meta.files.length) throw new ApiError('INVALID_ARGUMENT', `file index ${k} out of range`, { index: k });
+        next[i] = p;
+      }
+    }
+    const checked = checkPriorities(next, e.meta);
+    e.record.priorities = checked;
+    const t = e.torrent;
+    if (t !== undefined) t.select(selection(e) ?? []);
+    return this.store.flush();
+  }
+
+  /** Per-torrent limits in bytes/s (0 = none). Stored; enforced once the engine offers limits. */
+  setLimits(e: Entry, limits: { download?: unknown; upload?: unknown }): Promise<void> {
+    const d = limits.download === undefined ? e.record.downloadLimit : checkRate(limits.download, 'download');
+    const u = limits.upload === undefined ? e.record.uploadLimit : checkRate(limits.upload, 'upload');
+    e.record.downloadLimit = d;
+    e.record.uploadLimit = u;
+    return this.store.flush();
+  }
+
+  /** Stops every torrent cleanly (resume data written), saves state, closes the engine. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.entries.values()].map((e) => e.op.catch(() => {})));
+    await this.client.close();
+    for (const e of this.entries.values()) {
+      e.detach?.();
+      const p = e.torrent?.progress();
+      if (p) e.addTotals(p.downloaded, p.uploaded);
+    }
+    await this.store.flush();
+  }
+}
+
+export function checkRate(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ApiError('INVALID_ARGUMENT', `${what} limit must be a whole number of bytes per second >= 0 (0 = unlimited)`, { field: what });
+  return v;
+}
+
+function checkPriorities(p: readonly unknown[], meta: Metainfo): Priority[] {
+  if (p.length !== meta.files.length) throw new ApiError('INVALID_ARGUMENT', `expected ${meta.files.length} priorities, got ${p.length}`);
+  for (const x of p) if (!PRIORITIES.includes(x as Priority)) throw new ApiError('INVALID_ARGUMENT', `priority must be one of ${PRIORITIES.join(', ')}`, { priority: String(x) });
+  const out = p as Priority[];
+  if (out.every((x, i) => x === 'skip' || meta.files[i]!.length === 0 || meta.files[i]!.pad) && out.some((x) => x === 'skip')) {
+    throw new ApiError('INVALID_ARGUMENT', 'at least one file must be wanted (stop the torrent instead)');
+  }
+  return [...out];
+}
+
+/** File indexes to download, or undefined for all. */
+function selection(e: Entry): number[] | undefined {
+  const p = e.record.priorities;
+  if (p === undefined || !p.includes('skip')) return undefined;
+  const out: number[] = [];
+  p.forEach((x, i) => {
+    if (x !== 'skip') out.push(i);
+  });
+  return out;
+}

@@ -19,18 +19,8 @@ import bencode from 'bencode';
 import { decode, encode } from '../src/bencode/index.js';
 import type { BEncodable } from '../src/bencode/index.js';
 import { median, mbps, timeRuns } from './lib/stats.js';
+import { rng } from '../test/helpers/random.js';
 
-/** Deterministic PRNG (mulberry32) so every run benchmarks the same bytes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = [
   'alpha', 'Bravo', 'charlie', 'delta', 'Echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliett',

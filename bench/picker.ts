@@ -18,22 +18,13 @@ import { Bitfield } from '../src/core/bitfield.js';
 import { PiecePicker } from '../src/engine/picker/index.js';
 import type { PickerPeer } from '../src/engine/picker/index.js';
 import { median, timeRuns } from './lib/stats.js';
+import { rng } from '../test/helpers/random.js';
 
 const PIECES = 10_000;
 const PIECE = 2 ** 20;
 const PEERS = 50;
 const SEEDS = 10;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBitfield(r: () => number, fill: number): Bitfield {
   const b = new Bitfield(PIECES);

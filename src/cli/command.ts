@@ -10,8 +10,6 @@ export type ParsedValues = Record<string, string | boolean | (string | boolean)[
  */
 export interface Command {
   readonly name: string;
-  /** One line for `shoal --help`. */
-  readonly summary: string;
   /** Usage text for `shoal NAME --help` (synopsis and option list). */
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;
@@ -20,3 +18,14 @@ export interface Command {
 
 /** A usage mistake (bad flag value, missing argument): printed with a hint, exit code 2. */
 export class UsageError extends Error {}
+
+/**
+ * What `shoal --help` lists. A command's module is imported only when that command runs,
+ * so `shoal create` does not pay for loading the engine, the daemon and the tracker.
+ */
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for `shoal --help`. */
+  readonly summary: string;
+  readonly load: () => Promise<Command>;
+}

@@ -38,9 +38,9 @@ async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
     if (first === 'help' && rest[0]) {
-      const cmd = commands.find((c) => c.name === rest[0]);
-      if (cmd) {
-        process.stdout.write(`${cmd.usage.trimEnd()}\n`);
+      const entry = commands.find((c) => c.name === rest[0]);
+      if (entry) {
+        process.stdout.write(`${(await entry.load()).usage.trimEnd()}\n`);
         return 0;
       }
     }
@@ -51,8 +51,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`shoal ${shoalVersion()}\n`);
     return 0;
   }
-  const cmd = commands.find((c) => c.name === first);
-  if (!cmd) throw new UsageError(`unknown command '${first}' (see shoal --help)`);
+  const entry = commands.find((c) => c.name === first);
+  if (!entry) throw new UsageError(`unknown command '${first}' (see shoal --help)`);
+  const cmd = await entry.load();
   try {
     return await runCommand(cmd, rest);
   } catch (e) {

@@ -13,7 +13,6 @@ import { intOption, list, str } from './args.js';
 
 export const createCommand: Command = {
   name: 'create',
-  summary: 'make a .torrent from a file or a folder (hashes on every core)',
   usage: `usage: shoal create PATH [options]
 
 Hashes PATH (a file, or a folder and everything in it) and writes a .torrent.

@@ -41,7 +41,6 @@ SIGINT/SIGTERM stop every torrent cleanly (resume data written) and exit.`;
 
 export const daemonCommand: Command = {
   name: 'daemon',
-  summary: 'run many torrents with a JSON API and Transmission-compatible RPC',
   usage: USAGE,
   options: {
     host: { type: 'string' },

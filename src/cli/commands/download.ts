@@ -13,7 +13,6 @@ import { readTorrentFile } from './info.js';
 
 export const downloadCommand: Command = {
   name: 'download',
-  summary: 'download a torrent from its trackers and peers, verifying every piece',
   usage: `usage: shoal download FILE.torrent [-o DIR] [--peer HOST:PORT]... [options]
 
 Downloads into DIR (default: the current folder); the torrent's file or folder goes

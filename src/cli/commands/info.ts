@@ -12,7 +12,6 @@ const MAX_TORRENT_BYTES = 64 * 1024 * 1024;
 
 export const infoCommand: Command = {
   name: 'info',
-  summary: 'show what a .torrent file or magnet link describes',
   usage: `usage: shoal info FILE.torrent|MAGNET [--json]
 
 Prints name, info-hash, size, piece length and count, files, trackers (by tier),
@@ -65,7 +64,7 @@ export function torrentJson(meta: Metainfo): Record<string, unknown> {
     multiFile: meta.multiFile,
     private: meta.private,
     hybrid: meta.hybrid,
-    files: meta.files.map((f) => ({ path: torrentRelativePath(meta, f).join('/'), length: f.length, offset: f.offset, ...(f.pad && { pad: true }), ...(f.attr && { attr: f.attr }) })),
+    files: meta.files.map((f, index) => ({ index, path: torrentRelativePath(meta, f).join('/'), length: f.length, offset: f.offset, ...(f.pad && { pad: true }), ...(f.attr && { attr: f.attr }) })),
     trackers: meta.announce,
     webSeeds: meta.webSeeds,
     comment: meta.comment ?? null,
@@ -101,10 +100,12 @@ function torrentText(meta: Metainfo): string {
   if (meta.announce.length === 0) lines.push('trackers:      none');
   meta.announce.forEach((tier, i) => lines.push(`tier ${String(i + 1).padEnd(9)}${tier.join(', ')}`));
   for (const ws of meta.webSeeds) lines.push(`web seed:      ${ws}`);
-  const shown = meta.files.filter((f) => !f.pad);
+  // Indexes are positions in the info dict (pad files included), as --select takes them.
+  const shown = meta.files.map((f, index) => ({ f, index })).filter(({ f }) => !f.pad);
   lines.push(`files:         ${shown.length}`);
-  const width = Math.max(...shown.map((f) => formatBytes(f.length).length), 1);
-  for (const f of shown) lines.push(`  ${formatBytes(f.length).padStart(width)}  ${torrentRelativePath(meta, f).join('/')}`);
+  const width = Math.max(...shown.map(({ f }) => formatBytes(f.length).length), 1);
+  const iw = String(meta.files.length - 1).length;
+  for (const { f, index } of shown) lines.push(`  ${String(index).padStart(iw)}  ${formatBytes(f.length).padStart(width)}  ${torrentRelativePath(meta, f).join('/')}`);
   lines.push(`magnet:        ${magnetFromMetainfo(meta)}`);
   return lines.join('\n') + '\n';
 }

@@ -10,7 +10,6 @@ import { readTorrentFile } from './info.js';
 
 export const seedCommand: Command = {
   name: 'seed',
-  summary: 'check data against a .torrent and seed it until Ctrl-C',
   usage: `usage: shoal seed FILE.torrent PATH [--port N] [--peer HOST:PORT]... [options]
 
 PATH is what \`shoal create\` was given: the file itself for a single-file torrent,

@@ -26,7 +26,6 @@ function hostPort(host: string, p: number): string {
 
 export const trackerCommand: Command = {
   name: 'tracker',
-  summary: 'run a BitTorrent tracker (HTTP and UDP announce/scrape, catalog, stats)',
   usage: `shoal tracker [--host 0.0.0.0] [--http PORT] [--udp PORT] [--store memory|redis://HOST:PORT]
               [--allow FILE | --deny FILE] [--announce-interval SECONDS]
               [--catalog-token TOKEN] [--no-full-scrape]

@@ -9,7 +9,6 @@ import { intOption } from './args.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'check data on disk against a .torrent\'s piece hashes',
   usage: `usage: shoal verify FILE.torrent PATH [--json] [--quiet]
 
 PATH is what \`shoal create\` was given: the file itself for a single-file torrent,

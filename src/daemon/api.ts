@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './errors.js';
 import { detail, health, summary } from './describe.js';
+import type { Entry } from './entry.js';
 import { TORRENT_LIMIT, readBody, readJson, sendBytes, sendJson } from './http.js';
 import type { AddRequest, TorrentManager } from './manager.js';
 import { checkPathInRoots } from './paths.js';
@@ -37,6 +38,24 @@ function strings(v: unknown, field: string): string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ApiError('INVALID_ARGUMENT', `${field} must be an array of strings`, { field });
   return v as string[];
+}
+
+/**
+ * Per-piece picture data: our have bitfield (BEP 3 layout) and, per piece, how many
+ * connected peers hold it (capped at 255), both base64.
+ */
+export function pieces(e: Entry): { infoHash: string; pieceCount: number; peers: number; have: string; availability: string } {
+  const n = e.meta.pieceCount;
+  const t = e.torrent;
+  const avail = new Uint8Array(n);
+  if (t !== undefined) for (let i = 0; i < n; i++) avail[i] = Math.min(255, t.picker.availability(i));
+  return {
+    infoHash: e.hash,
+    pieceCount: n,
+    peers: t?.peers.length ?? 0,
+    have: Buffer.from(e.have.buffer).toString('base64'),
+    availability: Buffer.from(avail).toString('base64'),
+  };
 }
 
 const PEER = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
@@ -94,6 +113,7 @@ export function apiRoutes(r: Router, d: ApiDeps): void {
 
   r.on('GET', `${P}/torrents/:id`, ({ res, params }) => sendJson(res, 200, detail(m.get(params['id']!))));
   r.on('GET', `${P}/torrents/:id/health`, ({ res, params }) => sendJson(res, 200, health(m.get(params['id']!))));
+  r.on('GET', `${P}/torrents/:id/pieces`, ({ res, params }) => sendJson(res, 200, pieces(m.get(params['id']!))));
   r.on('GET', `${P}/torrents/:id/peers`, ({ res, params }) => sendJson(res, 200, { peers: m.get(params['id']!).torrent?.peers ?? [] }));
   r.on('GET', `${P}/torrents/:id/torrent`, async ({ res, params }) => {
     const e = m.get(params['id']!);

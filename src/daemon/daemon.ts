@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { apiRoutes } from './api.js';
 import { ApiError, toApiError } from './errors.js';
 import { sendError } from './http.js';
@@ -12,6 +14,7 @@ import { Guard } from './security.js';
 import type { AuthMode } from './security.js';
 import { Sharer } from './share.js';
 import { serveStatic } from './static.js';
+import { serveVendor } from './vendor.js';
 import { StateStore } from './store.js';
 import { loadOrCreateToken } from './token.js';
 
@@ -46,8 +49,11 @@ export interface DaemonOptions {
   /** Global rate limits, bytes/s (0 = none). Reported; enforced once the engine supports limits. */
   readonly downloadLimit?: number;
   readonly uploadLimit?: number;
-  /** Folder of the web UI's built files (optional). */
-  readonly webRoot?: string;
+  /**
+   * Folder of the web UI's built files. Default: the `web` folder next to the compiled
+   * daemon (dist/daemon -> dist/web) when it holds an index.html; false: no web UI.
+   */
+  readonly webRoot?: string | false;
   /** Tests: lowest re-announce interval honoured. */
   readonly minAnnounceInterval?: number;
 }
@@ -63,6 +69,12 @@ export interface Daemon {
   /** Restored torrents and how long restoring took. */
   readonly restored: { restored: number; failed: number; hashedPieces: number; ms: number };
   close(): Promise<void>;
+}
+
+/** The built web UI next to this module (dist/daemon/daemon.js -> dist/web), if present. */
+export function defaultWebRoot(): string | undefined {
+  const dir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'web');
+  return existsSync(join(dir, 'index.html')) ? dir : undefined;
 }
 
 /** Starts a daemon: restores its torrents, then serves the JSON API, Transmission RPC and web UI. */
@@ -117,6 +129,7 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     connections: manager.client.connections,
     torrents: manager.list().length,
   });
+  const webRoot = o.webRoot === false ? undefined : (o.webRoot ?? defaultWebRoot());
   const router = new Router();
   apiRoutes(router, { manager, sharer, downloadRoots, shareRoots, trackers: o.trackers ?? [], session });
   const rpc = new TransmissionRpc({ manager, downloadRoots, shareRoots, session });
@@ -137,7 +150,8 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       }
       if (!guard.hostAllowed(req.headers.host)) throw new ApiError('PERMISSION_DENIED', 'Host header not allowed');
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError('NOT_FOUND', `no endpoint ${req.method} ${path}`);
-      await serveStatic(o.webRoot, path, res, req.method === 'HEAD');
+      if (webRoot !== undefined && (await serveVendor(path, res, req.method === 'HEAD'))) return;
+      await serveStatic(webRoot, path, res, req.method === 'HEAD');
     } catch (e) {
       const err = toApiError(e);
       if (err.apiCode === 'INTERNAL') process.stderr.write(`shoal daemon: ${req.method} ${path}: ${err.message}\n`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -39,10 +40,34 @@ export async function serveStatic(root: string | undefined, pathname: string, re
       ...BASE_HEADERS,
       'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': body.length,
-      'Content-Security-Policy': "default-src 'self'; frame-ancestors 'none'",
+      'Content-Security-Policy': contentSecurityPolicy(file, body),
     });
     res.end(head ? undefined : body);
   } catch {
     notFound();
   }
+}
+
+const IMPORT_MAP = /<script type="importmap">([\s\S]*?)<\/script>/g;
+
+/**
+ * The UI's policy: scripts from this origin only; an HTML page's inline import map (import
+ * maps must be inline) is allowed by its SHA-256 hash, no other inline script runs.
+ */
+export function contentSecurityPolicy(file: string, body: Buffer): string {
+  const hashes: string[] = [];
+  if (extname(file).toLowerCase() === '.html') {
+    for (const m of body.toString('utf8').matchAll(IMPORT_MAP)) hashes.push(`'sha256-${createHash('sha256').update(m[1]!, 'utf8').digest('base64')}'`);
+  }
+  return [
+    "default-src 'self'",
+    `script-src 'self'${hashes.map((h) => ' ' + h).join('')}`,
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }

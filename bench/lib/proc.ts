@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { procMemory } from '../../test/helpers/proc-status.js';
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
@@ -28,14 +29,8 @@ export function cpuSeconds(pid: number): number | undefined {
  * figure across clients. Undefined if the process is gone.
  */
 export function memory(pid: number): { hwm: number; anon: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
-  return { hwm: kb('VmHWM'), anon: kb('RssAnon') };
+  const m = procMemory(pid);
+  return m && { hwm: m.hwm, anon: m.anon };
 }
 
 export interface Usage {

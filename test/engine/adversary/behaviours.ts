@@ -1,9 +1,9 @@
 // Scripts for ScriptedConn: an honest seeder (optionally corrupting or holding its unchoke)
 // and the raw hostile payloads the adversary tests send.
-import { readFileSync } from 'node:fs';
 import { CHOKE, UNCHOKE, INTERESTED, encodeBitfield, encodeHave, encodePiece, encodeRequest } from '../../../src/wire/encode.js';
 import type { Metainfo } from '../../../src/metainfo/types.js';
 import type { ScriptedConn } from './scripted-peer.js';
+import { procMemory } from '../../helpers/proc-status.js';
 
 /** What a scripted peer needs to know about the torrent. */
 export interface Swarm {
@@ -142,12 +142,6 @@ export { CHOKE, UNCHOKE, INTERESTED };
 
 /** VmRSS and VmHWM of a process in bytes (Linux /proc), or undefined if it is gone. */
 export function memoryOf(pid: number): { rss: number; hwm: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  const m = procMemory(pid);
+  return m && { rss: m.rss, hwm: m.hwm };
 }

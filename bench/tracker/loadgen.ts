@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { connect, type Socket as TcpSocket } from 'node:net';
 import { encodeConnectRequest, encodeUdpAnnounceRequest } from '../../src/tracker/protocol/udp.js';
-import { buildAnnounceUrl } from '../../src/tracker/protocol/announce.js';
+import { buildAnnounceUrl, type AnnounceRequest } from '../../src/tracker/protocol/announce.js';
 import { benchInfoHash, benchPeerId, benchPort, type Workload } from './workload.js';
 
 interface Args extends Workload {
@@ -24,6 +24,24 @@ let reconnects = 0;
 let measuring = false;
 let okAtStart = 0;
 const hashes = Array.from({ length: args.torrents }, (_, t) => benchInfoHash(t));
+
+/** The announce of bench peer `idx` (torrent idx / peersPerTorrent); every fourth peer is a seeder. */
+function announceFor(idx: number): AnnounceRequest {
+  const t = Math.floor(idx / args.peersPerTorrent);
+  const i = idx % args.peersPerTorrent;
+  return {
+    infoHash: hashes[t]!,
+    peerId: benchPeerId(idx),
+    port: benchPort(args, t, i),
+    uploaded: 0,
+    downloaded: 0,
+    left: i % 4 === 0 ? 0 : 1000,
+    event: 'none',
+    numWant: args.numWant,
+    compact: true,
+    noPeerId: true,
+  };
+}
 
 function shuffledOrder(n: number): Uint32Array {
   const a = new Uint32Array(n);
@@ -58,23 +76,7 @@ async function runUdp(): Promise<void> {
     });
     const pkts: Buffer[] = [];
     for (let j = k; j < total; j += nSockets) {
-      const idx = order[j]!;
-      const t = Math.floor(idx / args.peersPerTorrent);
-      const i = idx % args.peersPerTorrent;
-      pkts.push(
-        encodeUdpAnnounceRequest(cid, 0, {
-          infoHash: hashes[t]!,
-          peerId: benchPeerId(idx),
-          port: benchPort(args, t, i),
-          uploaded: 0,
-          downloaded: 0,
-          left: i % 4 === 0 ? 0 : 1000,
-          event: 'none',
-          numWant: args.numWant,
-          compact: true,
-          noPeerId: true,
-        }),
-      );
+      pkts.push(encodeUdpAnnounceRequest(cid, 0, announceFor(order[j]!)));
     }
     socks.push({ s, pkts, next: 0, out: 0, lastRx: Date.now() });
   }
@@ -109,21 +111,7 @@ function runHttp(): void {
   const order = shuffledOrder(total);
   const reqs: Buffer[] = [];
   for (let j = 0; j < total; j++) {
-    const idx = order[j]!;
-    const t = Math.floor(idx / args.peersPerTorrent);
-    const i = idx % args.peersPerTorrent;
-    const path = buildAnnounceUrl('/announce', {
-      infoHash: hashes[t]!,
-      peerId: benchPeerId(idx),
-      port: benchPort(args, t, i),
-      uploaded: 0,
-      downloaded: 0,
-      left: i % 4 === 0 ? 0 : 1000,
-      event: 'none',
-      numWant: args.numWant,
-      compact: true,
-      noPeerId: true,
-    });
+    const path = buildAnnounceUrl('/announce', announceFor(order[j]!));
     reqs.push(Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, 'latin1'));
   }
   let next = 0;

@@ -1,6 +1,7 @@
 import { BencodeError } from './errors.js';
 import { latin1Key } from './keys.js';
 import type { BDict, BList, BValue } from './types.js';
+import { C_0, C_9, C_COLON, C_D, C_E, C_I, C_L, C_MINUS } from './bytes.js';
 
 export interface DecodeOptions {
   /**
@@ -27,14 +28,6 @@ export interface Decoded {
   readonly spans: WeakMap<BDict, readonly [number, number]> | undefined;
 }
 
-const C_0 = 0x30;
-const C_9 = 0x39;
-const C_COLON = 0x3a;
-const C_MINUS = 0x2d;
-const C_E = 0x65;
-const C_I = 0x69;
-const C_L = 0x6c;
-const C_D = 0x64;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);

@@ -1,5 +1,6 @@
 import { BencodeEncodeError } from './errors.js';
 import type { BEncodable } from './types.js';
+import { C_COLON, C_D, C_E, C_I, C_L, C_MINUS } from './bytes.js';
 
 /**
  * Encodes a value as canonical bencoding: dict keys sorted by their bytes, integers in
@@ -32,12 +33,6 @@ export function encodedLength(value: BEncodable): number {
 }
 
 const MAX_DEPTH = 1000;
-const C_COLON = 0x3a;
-const C_MINUS = 0x2d;
-const C_D = 0x64;
-const C_E = 0x65;
-const C_I = 0x69;
-const C_L = 0x6c;
 
 type Obj = { readonly [key: string]: BEncodable | undefined };
 type AnyMap = ReadonlyMap<unknown, BEncodable | undefined>;

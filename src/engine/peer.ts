@@ -4,8 +4,10 @@ import type { CachedReader } from '../storage/cache.js';
 import { WireDecoder } from '../wire/decoder.js';
 import { CHOKE, HAVE_ALL, HAVE_NONE, INTERESTED, KEEP_ALIVE, NOT_INTERESTED, UNCHOKE, encodeBitfield, encodeCancel, encodeExtended, encodeReject } from '../wire/encode.js';
 import { decodeExtensionHandshake, encodeExtensionHandshake } from '../wire/extension.js';
+import type { ExtensionHandshake } from '../wire/extension.js';
 import { encodeHandshake, extensionsOf } from '../wire/handshake.js';
 import type { DecodedMessage } from '../wire/messages.js';
+import type { Features } from './features.js';
 import type { BlockRequest } from './picker/blocks.js';
 import type { PickerPeer } from './picker/peer.js';
 import type { PiecePicker } from './picker/picker.js';
@@ -43,6 +45,8 @@ export interface PeerHost {
   onUploaded(bytes: number, now: number): void;
   /** The peer told us its listen port (BEP 10 'p'). */
   onListenPort(c: PeerConnection, port: number): void;
+  /** Extension features (metadata, PEX…): see features.ts. */
+  readonly features: Features;
 }
 
 export type HostResolver = (infoHash: Uint8Array) => PeerHost | undefined;
@@ -64,6 +68,10 @@ export class PeerConnection {
   client: string | undefined;
   fast = false;
   extended = false;
+  /** The peer's BEP 10 `m`: extension name -> the id it receives it on. */
+  peerExtensions: ReadonlyMap<string, number> = new Map();
+  /** Its extension handshake, once received. */
+  extensionHandshake: ExtensionHandshake | undefined;
   amChoking = true;
   amInterested = false;
   peerChoking = true;
@@ -253,6 +261,7 @@ export class PeerConnection {
         return;
       case 'extended':
         if (m.extId === 0) this.onExtensionHandshake(m.payload);
+        else h.features.extended(this, m.extId, m.payload);
         return;
       default:
         // suggest, port, unknown ids, extension messages we did not announce: ignored.
@@ -285,9 +294,15 @@ export class PeerConnection {
     else if (this.fast && have.complete) this.send(HAVE_ALL);
     else if (have.count > 0) this.send(encodeBitfield(have.buffer));
     if (this.extended) {
-      const m = new Map<string, number>();
-      this.send(encodeExtended(0, encodeExtensionHandshake({ m, v: CLIENT_NAME, p: h.listenPort > 0 ? h.listenPort : undefined, reqq: MAX_INCOMING_REQUESTS, yourip: this.ip || undefined })));
+      const extras = h.features.handshake({});
+      this.send(
+        encodeExtended(
+          0,
+          encodeExtensionHandshake({ m: h.features.localExtensions(), v: CLIENT_NAME, p: h.listenPort > 0 ? h.listenPort : undefined, reqq: MAX_INCOMING_REQUESTS, yourip: this.ip || undefined, ...extras }),
+        ),
+      );
     }
+    h.features.peerReady(this);
   }
 
   private onExtensionHandshake(payload: Uint8Array): void {
@@ -300,6 +315,17 @@ export class PeerConnection {
     if (hs.reqq !== undefined) this.rq.setReqq(hs.reqq);
     if (hs.v !== undefined) this.client = hs.v.slice(0, 64);
     if (hs.p !== undefined && this.incoming) this.host?.onListenPort(this, hs.p);
+    this.peerExtensions = hs.m;
+    this.extensionHandshake = hs;
+    this.host?.features.extensionHandshake(this, hs);
+  }
+
+  /** Sends an extension message if the peer speaks it (its `m` has a non-zero id); false if not. */
+  sendExtended(name: string, payload: Uint8Array): boolean {
+    const id = this.peerExtensions.get(name);
+    if (id === undefined || id === 0 || this.closed || !this.ready) return false;
+    this.send(encodeExtended(id, payload));
+    return true;
   }
 
   // ---- our requests ----

@@ -10,6 +10,7 @@ import { encodeHave } from '../wire/encode.js';
 import { Choker } from './choker.js';
 import { PieceBuffers, peerInfo, rechoke, saveResumeFile } from './torrent-helpers.js';
 import { EngineError } from './engine-errors.js';
+import { Features } from './features.js';
 import { hashMatches, hashPiece } from './hash.js';
 import { PeerConnection } from './peer.js';
 import type { PeerHost } from './peer.js';
@@ -68,6 +69,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   readonly storage: Storage;
   readonly picker: PiecePicker<PeerConnection>;
   readonly reader: CachedReader;
+  /** Extension features (see features.ts); each registers itself in the constructor. */
+  readonly features = new Features();
   /** Pieces hashed from disk at start-up (0 when resume data was trusted). */
   readonly checkedPieces: number;
   /** Resume data was trusted whole at start-up (no re-hash). */
@@ -310,6 +313,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     clearTimeout(this.redialTimer);
     for (const c of [...this.swarm.conns]) c.close('torrent closed');
     const stopping = this.announcer?.stop(3000);
+    await this.features.close();
     while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
     if (this.saving) await this.saving.catch(() => {});
     if (!failed) await this.saveResume(true).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
@@ -333,6 +337,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     const wasIn = this.swarm.conns.has(c);
     this.swarm.remove(c, now);
     if (c.pp) this.picker.removePeer(c.pp);
+    if (wasIn && c.ready) this.features.peerClosed(c, reason);
     this.scheduleRedial(now);
     if (wasIn && c.ready) {
       this.emit('peer', { type: 'disconnect', address: c.address, peerId: c.peerIdHex, client: c.client, incoming: c.incoming, reason, downloaded: c.downloaded, uploaded: c.uploaded });
@@ -412,6 +417,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
       c.sendHave(msg, index);
       c.updateInterest();
     }
+    this.features.pieceVerified(index);
     this.emit('piece', index);
     this.checkDone();
   }
@@ -496,6 +502,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
       if (complete && c.ready && c.pp !== undefined && (c.pp.seed || c.pp.bitfield.complete)) c.close('both seeds');
     }
     this.rechoke(now);
+    this.features.tick(now);
     this.connectMore(now);
     if (this.announcer && this.swarm.readyCount < this.maxPeers / 2 && !complete) this.announcer.wantPeers();
     if (this.resumeDirty && now - this.lastResume > RESUME_EVERY_MS) {

@@ -72,6 +72,9 @@ export class Client {
       get minAnnounceInterval() {
         return self.opts.minAnnounceInterval;
       },
+      get discovery() {
+        return self.opts.discovery ?? [];
+      },
       connectionRoom: () => (self.opts.maxConnections ?? 200) - self.sockets.size,
       dial: (host, port, onChunk) => {
         // Reads land in one reused buffer per connection (no allocation per chunk): the wire
@@ -234,6 +237,7 @@ export class Client {
     clearInterval(this.timer);
     await Promise.all([...this.torrents.values()].map((t) => t.close()));
     for (const s of this.sockets) s.destroy();
+    await Promise.allSettled((this.opts.discovery ?? []).map((d) => d.close()));
     if (this.server) await new Promise<void>((res) => this.server!.close(() => res()));
   }
 }

@@ -9,6 +9,7 @@ import { Announcer } from '../tracker/client/announcer.js';
 import { encodeHave } from '../wire/encode.js';
 import { Choker } from './choker.js';
 import { PieceBuffers, peerInfo, rechoke, saveResumeFile } from './torrent-helpers.js';
+import type { PeerDiscovery, PeerAddress } from './discovery.js';
 import { EngineError } from './engine-errors.js';
 import { Features } from './features.js';
 import { hashMatches, hashPiece } from './hash.js';
@@ -26,6 +27,8 @@ export interface ClientLink {
   readonly listenPort: number;
   readonly uploadSlots: number;
   readonly minAnnounceInterval: number | undefined;
+  /** Peer sources besides trackers (DHT, LSD). */
+  readonly discovery: readonly PeerDiscovery[];
   /** Room for more connections client-wide. */
   connectionRoom(): number;
   /** Opens an outgoing socket; `onChunk` gets its data (read into a reused buffer: views are valid during the call only). */
@@ -99,6 +102,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private saving: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private redialTimer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void)[] = [];
   private readonly pool: PieceBuffers;
 
   constructor(client: ClientLink, init: TorrentInit) {
@@ -136,11 +140,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
         peerId: client.peerId,
         port: client.listenPort,
         stats: () => ({ uploaded: this._uploaded, downloaded: this._downloaded, left: this.wantedBytes - this.verifiedBytes }),
-        onPeers: (peers) => {
-          const t = performance.now();
-          for (const p of peers) this.swarm.add(p.ip, p.port, false, t);
-          this.connectMore(t);
-        },
+        onPeers: (peers) => this.addFoundPeers(peers.map((p) => ({ host: p.ip, port: p.port }))),
         onError: (e) => this.emit('warning', `tracker: ${e.message}`),
         ...(client.minAnnounceInterval !== undefined && { minIntervalFloor: client.minAnnounceInterval }),
       });
@@ -150,9 +150,29 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   /** Starts announcing and connecting; emits 'done' (asynchronously) when already complete. */
   start(): void {
     this.announcer?.start();
+    this.startDiscovery();
     this.connectMore(performance.now());
     if (this.resumePath !== undefined) void this.saveResume(false).catch(() => {});
     setImmediate(() => this.checkDone());
+  }
+
+  /** Peers from trackers, DHT, LSD, PEX: remembered and dialled as room allows. */
+  addFoundPeers(peers: readonly PeerAddress[]): void {
+    if (this._state === 'closed' || this._state === 'error') return;
+    const t = performance.now();
+    for (const p of peers) this.swarm.add(p.host, p.port, false, t);
+    this.connectMore(t);
+  }
+
+  private startDiscovery(): void {
+    if (this.metainfo.private) return;
+    for (const d of this.client.discovery) {
+      try {
+        this.unwatch.push(d.watch(this.infoHash, { port: this.client.listenPort, seed: this.picker.have.complete }, (peers) => this.addFoundPeers(peers)));
+      } catch (e) {
+        this.emit('warning', `${d.name}: ${(e as Error).message}`);
+      }
+    }
   }
 
   // ---- state ----
@@ -311,6 +331,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     const failed = this._state === 'error';
     this._state = 'closed';
     clearTimeout(this.redialTimer);
+    for (const u of this.unwatch.splice(0)) u();
     for (const c of [...this.swarm.conns]) c.close('torrent closed');
     const stopping = this.announcer?.stop(3000);
     await this.features.close();

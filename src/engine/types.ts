@@ -1,5 +1,6 @@
 import type { Metainfo } from '../metainfo/types.js';
 import type { Storage, StorageLayout } from '../storage/interface.js';
+import type { PeerDiscovery } from './discovery.js';
 
 /** Options of a `Client` (one listener, many torrents). */
 export interface ClientOptions {
@@ -19,6 +20,11 @@ export interface ClientOptions {
   readonly noListen?: boolean;
   /** Lowest re-announce interval in seconds honoured (default 30; tests lower it). */
   readonly minAnnounceInterval?: number;
+  /**
+   * Peer sources besides trackers (DHT, LSD), shared by every torrent and closed with the
+   * client. Private torrents never use them.
+   */
+  readonly discovery?: readonly PeerDiscovery[];
 }
 
 /** Options of `Client.add`. */

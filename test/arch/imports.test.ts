@@ -21,13 +21,14 @@ const ARROWS: Record<string, string[]> = {
   'tracker/client': ['tracker/protocol'],
   'tracker/server': ['tracker/protocol', 'metainfo'],
   storage: ['metainfo'],
-  engine: ['core', 'bencode', 'metainfo', 'wire', 'tracker/protocol', 'tracker/client', 'storage'],
+  dht: ['bencode', 'core'],
+  engine: ['core', 'bencode', 'metainfo', 'wire', 'tracker/protocol', 'tracker/client', 'storage', 'dht'],
   daemon: ['engine', 'tracker/client'],
   cli: ['engine', 'daemon', 'tracker/server'],
   '': ['cli', 'daemon', 'engine', 'tracker/server'],
 };
 /** Layers that must run on node builtins alone. */
-const NO_PACKAGES = new Set(['core', 'bencode', 'metainfo', 'wire', 'tracker/protocol', 'storage']);
+const NO_PACKAGES = new Set(['core', 'bencode', 'metainfo', 'wire', 'tracker/protocol', 'storage', 'dht']);
 
 function closure(layer: string, seen = new Set<string>()): Set<string> {
   for (const dep of ARROWS[layer] ?? []) {

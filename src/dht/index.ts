@@ -1,0 +1,11 @@
+export { DhtNode, DEFAULT_BOOTSTRAP, parseNodeAddress, resolveNodes } from './node.js';
+export type { DhtNodeOptions, AnnounceResult } from './node.js';
+export { DhtError, KRPC_ERROR } from './errors.js';
+export type { DhtReason } from './errors.js';
+export type { Address, NodeInfo } from './compact.js';
+export { decodeMessage, encodeQuery, encodeResponse, encodeError, MAX_PACKET } from './krpc.js';
+export type { Message, Query, Response, ErrorMessage, Method, Want } from './krpc.js';
+export { secureNodeId, isSecureNodeId, isLocalAddress, crc32c } from './node-id.js';
+export { RoutingTable } from './routing.js';
+export { TokenIssuer } from './tokens.js';
+export { PeerStore } from './peer-store.js';

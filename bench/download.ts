@@ -11,16 +11,19 @@
  *   node build/bench/download.js [--size MiB] [--runs N] [--seeders 1,4] [--clients shoal,libtorrent,aria2] [--piece KiB] [--keep]
  *
  * Data lives in .bench/ (git-ignored) and is removed at the end unless --keep.
- * Needs Debian's python3-libtorrent (seeders, reference) and aria2 (optional).
+ * Needs Debian's python3-libtorrent (seeders, reference) and aria2 (optional). WebTorrent runs
+ * when installed under SHOAL_WEBTORRENT_DIR or .bench/webtorrent (see bench/webtorrent-peer.ts);
+ * otherwise it is skipped with a note saying how to install it.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MiniTracker } from '../test/helpers/mini-tracker.js';
-import { aria2Leech, ltLeech, ltSeeder, shoalAvailable, shoalHow, shoalLeech, type LeechResult, type RunningSeeder } from './lib/clients.js';
-import { WEBTORRENT_NOTE, makeBenchData, parseE2eArgs, printTable, removeBenchData, type Row } from './lib/e2e.js';
+import { aria2Leech, ltLeech, ltSeeder, shoalAvailable, shoalHow, shoalLeech, webtorrentMissing, wtLeech, type LeechResult, type RunningSeeder } from './lib/clients.js';
+import { makeBenchData, parseE2eArgs, printTable, removeBenchData, type Row } from './lib/e2e.js';
 import { missingPackages } from './lib/proc.js';
 
-const USAGE = 'node build/bench/download.js [--size MiB] [--runs N] [--seeders 1,4] [--clients shoal,libtorrent,aria2] [--piece KiB] [--keep]';
+const USAGE = 'node build/bench/download.js [--size MiB] [--runs N] [--seeders 1,4] [--clients shoal,libtorrent,aria2,webtorrent] [--piece KiB] [--keep]';
+const ALL = ['shoal', 'libtorrent', 'aria2', 'webtorrent'];
 
 async function main(): Promise<void> {
   const o = parseE2eArgs(USAGE);
@@ -31,17 +34,19 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const want = o.clients ?? ['shoal', 'libtorrent', 'aria2'];
+  const want = o.clients ?? ALL;
+  const wtMissing = webtorrentMissing();
+  if (want.includes('webtorrent') && wtMissing !== undefined) console.log(wtMissing);
   const clients = want.filter((c) => {
     if (c === 'aria2' && missing.some((m) => m.pkg === 'aria2')) return false;
+    if (c === 'webtorrent' && wtMissing !== undefined) return false;
     if (c === 'shoal' && !shoalAvailable('download')) {
       console.log(`shoal: ${shoalHow('download')} (skipped)`);
       return false;
     }
-    return ['shoal', 'libtorrent', 'aria2'].includes(c);
+    return ALL.includes(c);
   });
   if (clients.includes('shoal')) console.log(`shoal runs as: ${shoalHow('download')}`);
-  console.log(WEBTORRENT_NOTE);
   console.log(`${o.sizeMiB} MiB, ${o.pieceKiB} KiB pieces, ${o.runs} runs, seeders ${o.seeders.join(' and ')}; a shared, noisy 2-core machine: figures are rough.`);
 
   const data = await makeBenchData('download', o.sizeMiB, o.pieceKiB);
@@ -67,7 +72,13 @@ async function main(): Promise<void> {
             await rm(out, { recursive: true, force: true });
             try {
               const res =
-                c === 'shoal' ? await shoalLeech(data.torrent, out, peers, limitMs) : c === 'libtorrent' ? await ltLeech(data.torrent, out, peers, limitMs) : await aria2Leech(data.torrent, out, tracker.url, limitMs);
+                c === 'shoal'
+                  ? await shoalLeech(data.torrent, out, peers, limitMs)
+                  : c === 'libtorrent'
+                    ? await ltLeech(data.torrent, out, peers, limitMs)
+                    : c === 'webtorrent'
+                      ? await wtLeech(data.torrent, out, peers, limitMs)
+                      : await aria2Leech(data.torrent, out, tracker.url, limitMs);
               results.get(c)!.push(res);
               console.log(`  run ${r + 1}, ${k} seeder(s), ${c}: ${res.seconds.toFixed(2)} s, CPU ${res.cpu.toFixed(2)} s, peak RSS ${(res.rss / 2 ** 20).toFixed(0)} MiB, peak anon ${(res.anon / 2 ** 20).toFixed(0)} MiB`);
             } catch (e) {

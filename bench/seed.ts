@@ -1,7 +1,7 @@
 /**
  * End-to-end seeding benchmark on loopback: a libtorrent leecher (high-performance preset)
  * downloads a --size MiB torrent (default 1024, 1 MiB pieces) from a shoal seeder
- * (`shoal seed`) and from a libtorrent seeder (fast preset, seed mode), taking turns.
+ * (`shoal seed`), from a libtorrent seeder (fast preset, seed mode) and from WebTorrent, taking turns.
  * Reports the leecher's wall seconds and MiB/s, the seeder's CPU seconds per GiB served
  * (utime + stime over the transfer, from /proc), the seeder's peak RSS (VmHWM) and peak
  * anonymous RSS (RssAnon), the leecher's CPU, medians of --runs runs (after one untimed
@@ -11,16 +11,17 @@
  *   node build/bench/seed.js [--size MiB] [--runs N] [--clients shoal,libtorrent] [--piece KiB] [--keep]
  *
  * Data lives in .bench/ (git-ignored), removed at the end unless --keep.
- * Needs Debian's python3-libtorrent.
+ * Needs Debian's python3-libtorrent. A WebTorrent seeder takes its turn too when installed under
+ * SHOAL_WEBTORRENT_DIR or .bench/webtorrent (see bench/webtorrent-peer.ts).
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ltLeech, ltSeeder, shoalAvailable, shoalHow, shoalSeeder, type LeechResult, type RunningSeeder } from './lib/clients.js';
-import { WEBTORRENT_NOTE, makeBenchData, parseE2eArgs, printTable, removeBenchData } from './lib/e2e.js';
+import { ltLeech, ltSeeder, shoalAvailable, shoalHow, shoalSeeder, webtorrentMissing, wtSeeder, type LeechResult, type RunningSeeder } from './lib/clients.js';
+import { makeBenchData, parseE2eArgs, printTable, removeBenchData } from './lib/e2e.js';
 import { missingPackages, Sampler } from './lib/proc.js';
 import { median } from './lib/stats.js';
 
-const USAGE = 'node build/bench/seed.js [--size MiB] [--runs N] [--clients shoal,libtorrent] [--piece KiB] [--keep]';
+const USAGE = 'node build/bench/seed.js [--size MiB] [--runs N] [--clients shoal,libtorrent,webtorrent] [--piece KiB] [--keep]';
 
 async function main(): Promise<void> {
   const o = parseE2eArgs(USAGE);
@@ -30,8 +31,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const want = o.clients ?? ['shoal', 'libtorrent'];
+  const want = o.clients ?? ['shoal', 'libtorrent', 'webtorrent'];
+  const wtMissing = webtorrentMissing();
+  if (want.includes('webtorrent') && wtMissing !== undefined) console.log(wtMissing);
   const kinds = want.filter((c) => {
+    if (c === 'webtorrent') return wtMissing === undefined;
     if (c === 'shoal' && !shoalAvailable('seed')) {
       console.log(`shoal: ${shoalHow('seed')} (skipped)`);
       return false;
@@ -39,14 +43,15 @@ async function main(): Promise<void> {
     return c === 'shoal' || c === 'libtorrent';
   });
   if (kinds.includes('shoal')) console.log(`shoal runs as: ${shoalHow('seed')}`);
-  console.log(WEBTORRENT_NOTE);
   console.log(`${o.sizeMiB} MiB, ${o.pieceKiB} KiB pieces, ${o.runs} runs; a shared, noisy 2-core machine: figures are rough.`);
 
   const data = await makeBenchData('seed', o.sizeMiB, o.pieceKiB);
   const limitMs = Math.max(120_000, o.sizeMiB * 200);
   const seeders = new Map<string, RunningSeeder>();
   try {
-    for (const k of kinds) seeders.set(k, k === 'shoal' ? await shoalSeeder(data.torrent, data.dataPath) : await ltSeeder(data.torrent, data.seedDir));
+    for (const k of kinds) {
+      seeders.set(k, k === 'shoal' ? await shoalSeeder(data.torrent, data.dataPath) : k === 'webtorrent' ? await wtSeeder(data.torrent, data.seedDir) : await ltSeeder(data.torrent, data.seedDir));
+    }
     // One untimed download from each seeder first, so neither is measured cold.
     for (const [k, seeder] of seeders) {
       const warm = join(data.root, `out-warmup-${k}`);

@@ -24,3 +24,24 @@ export type { AddOptions, ClientOptions, PeerEvent, PeerInfo, TorrentEvents, Tor
 // Daemon: many torrents, JSON API, Transmission RPC (issue 5).
 export { startDaemon, ApiError, API_STATUS, TorrentManager } from './daemon/index.js';
 export type { Daemon, DaemonOptions, ApiCode, AddRequest, DaemonEvent, ManagerOptions, Priority, TorrentRecord, Health, Summary } from './daemon/index.js';
+// Swarm health, drain, super-seeding (issue 6).
+export { computeHealth, pieceRanges } from './engine/health.js';
+export type { HealthFigures, TorrentHealth } from './engine/health.js';
+export type { DrainOptions, DrainProgress, DrainResult, DrainEnd } from './engine/drain.js';
+// Rate limits, file priorities, recheck, tracker status (issue 5 follow-up).
+export type { FilePriority, RateLimits, RecheckResult } from './engine/index.js';
+export type { TrackerStatus } from './tracker/client/announcer.js';
+// Magnet links: metadata exchange (BEP 9), fetch and serve.
+export { MetadataError, MetadataFetcher, torrentFromInfo } from './engine/metadata/index.js';
+export type { AddMagnetOptions, MagnetOptions, MetadataResult, MetadataProgress, MetadataReason } from './engine/metadata/index.js';
+// Web seeds (BEP 19): AddOptions.webSeeds, Torrent.webSeeds.
+export { WebSeedError } from './engine/webseed/index.js';
+export type { WebSeedInfo, WebSeedOptions, WebSeedReason, WebSeedState } from './engine/webseed/index.js';
+// Mainline DHT (BEP 5, BEP 32, BEP 42) and its engine adapter (issue 7).
+export { DhtNode, DhtError, DEFAULT_BOOTSTRAP, RoutingTable, secureNodeId, isSecureNodeId, decodeMessage, encodeQuery, encodeResponse, encodeError } from './dht/index.js';
+export type { DhtNodeOptions, AnnounceResult, DhtReason, Message as KrpcMessage, Query as KrpcQuery, Response as KrpcResponse } from './dht/index.js';
+export { DhtDiscovery, defaultDhtBootstrap } from './engine/dht-discovery.js';
+export type { DhtDiscoveryOptions } from './engine/dht-discovery.js';
+// Peer exchange (BEP 11: Torrent.pex) and local service discovery (BEP 14: pass an LsdDiscovery in ClientOptions.discovery).
+export { PexFeature, LsdDiscovery, LsdError, encodeLsd, parseLsd, LSD_IPV4_GROUP, LSD_IPV6_GROUP, LSD_PORT } from './engine/index.js';
+export type { PexOptions, PexStats, LsdOptions, LsdStats, LsdAnnounce } from './engine/index.js';

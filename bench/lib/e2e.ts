@@ -131,7 +131,3 @@ export function printTable(title: string, rows: Row[], bytes: number, reference:
     );
   }
 }
-
-export const WEBTORRENT_NOTE =
-  'WebTorrent: not run. It is an npm package (not installed here; adding it needs `npm install --ignore-scripts webtorrent` by the lead, ' +
-  'a stub for its webrtc-polyfill import whose native binary download fails on this machine, see shared/REFERENCE-CLIENTS.md).';

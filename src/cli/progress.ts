@@ -66,3 +66,10 @@ export class Progress {
     }
   }
 }
+
+/** Swarm health for a status line: 'swarm 100% min 1 dc 1.75 single 8'. */
+export function healthText(h: { swarmFraction: number; leastReplication: number; meanReplication: number; singleHolderCount: number }): string {
+  // Rounded down: a swarm missing one piece never shows 100%.
+  const swarm = `${Math.floor(h.swarmFraction * 1000) / 10}%`;
+  return `swarm ${swarm} min ${h.leastReplication} dc ${h.meanReplication.toFixed(2)}${h.singleHolderCount > 0 ? ` single ${h.singleHolderCount}` : ''}`;
+}

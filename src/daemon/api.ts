@@ -34,6 +34,12 @@ function bool(v: unknown, field: string): boolean | undefined {
   throw new ApiError('INVALID_ARGUMENT', `${field} must be true or false`, { field });
 }
 
+function wholeNumber(v: unknown, field: string, min: number, max: number): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ApiError('INVALID_ARGUMENT', `${field} must be a whole number from ${min} to ${max}`, { field });
+  return v;
+}
+
 function strings(v: unknown, field: string): string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ApiError('INVALID_ARGUMENT', `${field} must be an array of strings`, { field });
@@ -65,21 +71,33 @@ export function apiRoutes(r: Router, d: ApiDeps): void {
   const m = d.manager;
   const P = '/api/v1';
 
-  const addOptions = async (o: { downloadDir?: unknown; paused?: unknown; peers?: unknown; priorities?: unknown }): Promise<AddRequest> => {
+  const addOptions = async (o: { downloadDir?: unknown; paused?: unknown; peers?: unknown; priorities?: unknown; superSeed?: unknown }): Promise<AddRequest> => {
     const peers = strings(o.peers, 'peers');
     if (peers) for (const p of peers) if (!PEER.test(p)) throw new ApiError('INVALID_ARGUMENT', `not a peer address (host:port): ${p}`, { field: 'peers' });
     const priorities = strings(o.priorities, 'priorities') as Priority[] | undefined;
     const paused = bool(o.paused, 'paused');
+    const superSeed = bool(o.superSeed, 'superSeed');
     return {
       ...(o.downloadDir !== undefined && { downloadDir: await checkPathInRoots(o.downloadDir, d.downloadRoots, 'downloadDir') }),
       ...(paused !== undefined && { paused }),
       ...(peers && { peers }),
       ...(priorities && { priorities }),
+      ...(superSeed !== undefined && { superSeed }),
     };
   };
 
   r.on('GET', `${P}`, ({ res }) => sendJson(res, 200, { name: 'shoal', api: 1, endpoints: `${P}/torrents, ${P}/share, ${P}/events, ${P}/session` }));
   r.on('GET', `${P}/session`, ({ res }) => sendJson(res, 200, d.session()));
+  const setSession = async ({ req, res }: { req: IncomingMessage; res: import('node:http').ServerResponse }): Promise<void> => {
+    const o = await readJson(req);
+    const known = new Set(['downloadLimit', 'uploadLimit']);
+    const bad = Object.keys(o).find((k) => !known.has(k));
+    if (bad !== undefined) throw new ApiError('INVALID_ARGUMENT', `unknown session setting ${bad} (settable: ${[...known].join(', ')})`, { field: bad });
+    await m.setSessionLimits({ download: o['downloadLimit'], upload: o['uploadLimit'] });
+    sendJson(res, 200, d.session());
+  };
+  r.on('PUT', `${P}/session`, setSession);
+  r.on('PATCH', `${P}/session`, setSession);
 
   r.on('GET', `${P}/torrents`, ({ res }) => sendJson(res, 200, { torrents: m.list().map(summary) }));
 
@@ -88,7 +106,7 @@ export function apiRoutes(r: Router, d: ApiDeps): void {
     let entry;
     if (type === 'application/x-bittorrent' || type === 'application/octet-stream') {
       const q = Object.fromEntries(url.searchParams);
-      const opts = await addOptions({ downloadDir: q['downloadDir'], paused: q['paused'], peers: url.searchParams.getAll('peer').length ? url.searchParams.getAll('peer') : undefined });
+      const opts = await addOptions({ downloadDir: q['downloadDir'], paused: q['paused'], superSeed: q['superSeed'], peers: url.searchParams.getAll('peer').length ? url.searchParams.getAll('peer') : undefined });
       const body = await readBody(req, TORRENT_LIMIT);
       if (body.length === 0) throw new ApiError('INVALID_ARGUMENT', 'empty .torrent body');
       entry = await m.addTorrent(body, opts);
@@ -121,13 +139,24 @@ export function apiRoutes(r: Router, d: ApiDeps): void {
     sendBytes(res, 200, 'application/x-bittorrent', bytes, { 'Content-Disposition': `attachment; filename="${e.hash}.torrent"` });
   });
 
-  for (const action of ['start', 'stop', 'verify'] as const) {
+  for (const action of ['start', 'verify'] as const) {
     r.on('POST', `${P}/torrents/:id/${action}`, async ({ res, params }) => {
       const e = m.get(params['id']!);
       await m[action](e);
       sendJson(res, 200, summary(e));
     });
   }
+  // Optional body { drain: true, minCopies?: K, timeout?: seconds }: hand out the pieces at risk first.
+  r.on('POST', `${P}/torrents/:id/stop`, async ({ req, res, params }) => {
+    const e = m.get(params['id']!);
+    const o = await readJson(req);
+    const drain = bool(o['drain'], 'drain') === true;
+    const minCopies = wholeNumber(o['minCopies'], 'minCopies', 1, 1000);
+    const timeout = wholeNumber(o['timeout'], 'timeout', 0, 86_400);
+    if (!drain && (minCopies !== undefined || timeout !== undefined)) throw new ApiError('INVALID_ARGUMENT', 'minCopies and timeout need drain: true', { field: 'drain' });
+    const result = await m.stop(e, drain ? { ...(minCopies !== undefined && { minCopies }), ...(timeout !== undefined && { timeoutMs: timeout * 1000 }) } : undefined);
+    sendJson(res, 200, drain ? { ...summary(e), drain: result ?? null } : summary(e));
+  });
 
   r.on('DELETE', `${P}/torrents/:id`, async ({ res, params, url }) => {
     const e = m.get(params['id']!);

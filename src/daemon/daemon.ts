@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PeerDiscovery } from '../engine/discovery.js';
 import { apiRoutes } from './api.js';
 import { ApiError, toApiError } from './errors.js';
 import { sendError } from './http.js';
@@ -36,6 +37,8 @@ export interface DaemonOptions {
   /** A shoal tracker's HTTP base URL (its catalog: fetch by info-hash, register shares). */
   readonly catalog?: string;
   readonly catalogToken?: string;
+  /** How long an add by magnet or info-hash waits for a peer to send the metadata, ms (default 60 s). */
+  readonly metadataTimeout?: number;
   /** 'remote' (default): token needed from untrusted addresses; 'always': from everyone. */
   readonly auth?: AuthMode;
   /** Addresses trusted without token (default: loopback); a function decides alone. */
@@ -46,9 +49,16 @@ export interface DaemonOptions {
   readonly maxConnections?: number;
   readonly maxPeers?: number;
   readonly uploadSlots?: number;
-  /** Global rate limits, bytes/s (0 = none). Reported; enforced once the engine supports limits. */
+  /** Peers unchoked at once over all torrents (default 40; 0 = no global cap). */
+  readonly maxUploadSlots?: number;
+  /**
+   * Global rate limits, bytes/s (0 = none). Given, they replace the limits saved in the data
+   * folder (set through the API); absent, the saved ones apply.
+   */
   readonly downloadLimit?: number;
   readonly uploadLimit?: number;
+  /** Peer sources besides trackers (DHT, LSD) for every torrent; closed with the daemon. Default none. */
+  readonly discovery?: readonly PeerDiscovery[];
   /**
    * Folder of the web UI's built files. Default: the `web` folder next to the compiled
    * daemon (dist/daemon -> dist/web) when it holds an index.html; false: no web UI.
@@ -71,6 +81,9 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
+/** Global upload slots when not configured: enough for a few busy torrents, bounded for a thousand. */
+const DEFAULT_MAX_UPLOAD_SLOTS = 40;
+
 /** The built web UI next to this module (dist/daemon/daemon.js -> dist/web), if present. */
 export function defaultWebRoot(): string | undefined {
   const dir = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'web');
@@ -92,12 +105,17 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     store,
     downloadDir,
     ...(o.catalog !== undefined && { catalog: o.catalog }),
+    ...(o.metadataTimeout !== undefined && { metadataTimeout: o.metadataTimeout }),
     client: {
       port: o.peerPort ?? 6881,
       ...(o.peerHost !== undefined && { host: o.peerHost }),
       ...(o.maxConnections !== undefined && { maxConnections: o.maxConnections }),
       ...(o.maxPeers !== undefined && { maxPeers: o.maxPeers }),
       ...(o.uploadSlots !== undefined && { uploadSlots: o.uploadSlots }),
+      maxUploadSlots: o.maxUploadSlots === undefined ? DEFAULT_MAX_UPLOAD_SLOTS : o.maxUploadSlots === 0 ? Infinity : o.maxUploadSlots,
+      ...(o.downloadLimit !== undefined && { downloadLimit: o.downloadLimit }),
+      ...(o.discovery !== undefined && { discovery: o.discovery }),
+      ...(o.uploadLimit !== undefined && { uploadLimit: o.uploadLimit }),
       ...(o.minAnnounceInterval !== undefined && { minAnnounceInterval: o.minAnnounceInterval }),
     },
   });
@@ -123,9 +141,10 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
     maxConnections: o.maxConnections ?? 200,
     maxPeers: o.maxPeers ?? 50,
     uploadSlots: o.uploadSlots ?? 4,
-    downloadLimit: o.downloadLimit ?? 0,
-    uploadLimit: o.uploadLimit ?? 0,
-    rateLimitsEnforced: false,
+    maxUploadSlots: Number.isFinite(manager.client.maxUploadSlots) ? manager.client.maxUploadSlots : 0,
+    downloadLimit: manager.client.rateLimits.download,
+    uploadLimit: manager.client.rateLimits.upload,
+    rateLimitsEnforced: true,
     connections: manager.client.connections,
     torrents: manager.list().length,
   });

@@ -3,6 +3,9 @@ import { magnetFromMetainfo } from '../metainfo/magnet.js';
 import { filePieceRange, pieceSize } from '../metainfo/layout.js';
 import type { Metainfo } from '../metainfo/types.js';
 import type { Entry } from './entry.js';
+import { trackerList } from './trackers.js';
+import { computeHealth, healthFigures, pieceRanges } from '../engine/health.js';
+import type { HealthFigures, TorrentHealth } from '../engine/health.js';
 
 /** Verified bytes per file, from the have bitfield (O(pieces of the file) each). */
 export function fileDone(meta: Metainfo, have: Bitfield, fileIndex: number): number {
@@ -39,6 +42,8 @@ export interface Summary {
   downloadDir: string;
   addedAt: number;
   doneAt: number | null;
+  /** Replication in the swarm we see (see health()); without the single-holder list. */
+  health: HealthFigures;
 }
 
 /** What GET /torrents lists: cheap fields only. */
@@ -73,6 +78,7 @@ export function summary(e: Entry): Summary {
     downloadDir: e.record.downloadDir,
     addedAt: e.record.addedAt,
     doneAt: e.record.doneAt ?? null,
+    health: p?.health ?? healthFigures(computeHealth(e.have, () => 0, 0, false)),
   };
 }
 
@@ -110,14 +116,7 @@ export function detail(e: Entry): Record<string, unknown> {
     priority: e.record.priorities?.[i] ?? 'normal',
     pad: f.pad,
   }));
-  const trackers = m.announce.flatMap((tier, ti) =>
-    tier.map((url) => ({
-      url,
-      tier: ti,
-      status: e.torrent === undefined ? 'inactive' : e.trackerError !== undefined ? 'error' : 'active',
-      error: e.trackerError ?? null,
-    })),
-  );
+  const trackers = trackerList(e);
   return {
     ...summary(e),
     pieceLength: m.pieceLength,
@@ -132,53 +131,44 @@ export function detail(e: Entry): Record<string, unknown> {
     files,
     trackers,
     peerList: e.torrent?.peers ?? [],
+    // BEP 19: live status while running, else the URLs from the metainfo.
+    webSeeds: e.torrent?.webSeeds ?? m.webSeeds.map((url) => ({ url, state: 'idle', downloaded: 0, downloadRate: 0, hashFailures: 0, error: null })),
+    singleHolderRanges: pieceRanges(healthOf(e).singleHolderPieces),
+    superSeed: e.record.superSeed === true,
+    superSeeding: e.torrent?.superSeeding ?? false,
   };
 }
 
-export interface Health {
+/** What GET /torrents/HASH/health returns (figures from engine/health.ts). */
+export interface Health extends HealthFigures {
   infoHash: string;
-  pieceCount: number;
-  /** Peers whose bitfields are counted. */
-  peers: number;
-  /** Fraction of pieces we hold. */
+  /** Pieces held by exactly one peer we see (us included), ascending. */
+  singleHolderPieces: number[];
+  /** The same as ranges ('0-3,7'), at most 200 ranges. */
+  singleHolderRanges: string;
+  /** Older names of the same figures (kept for existing clients). */
   local: number;
-  /** Fraction of pieces held by at least one peer we see, or by us. */
   available: number;
-  /** Copies of the rarest piece (us included). */
   minReplication: number;
-  /** Mean copies per piece (us included). */
-  meanReplication: number;
-  /** libtorrent-style distributed copies: min copies + fraction of pieces above that minimum. */
   distributedCopies: number;
+}
+
+/** Swarm health of an entry: the running torrent's view, or only our pieces when stopped. */
+export function healthOf(e: Entry, listSingles = true): TorrentHealth {
+  const t = e.torrent;
+  return t !== undefined ? t.health() : computeHealth(e.have, () => 0, 0, listSingles);
 }
 
 /** Swarm health from the connected peers' bitfields (the engine's availability index). */
 export function health(e: Entry): Health {
-  const n = e.meta.pieceCount;
-  const have = e.have;
-  const t = e.torrent;
-  let min = Infinity;
-  let sum = 0;
-  let avail = 0;
-  const counts = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const c = (have.get(i) ? 1 : 0) + (t !== undefined ? t.picker.availability(i) : 0);
-    counts[i] = c;
-    if (c > 0) avail++;
-    if (c < min) min = c;
-    sum += c;
-  }
-  if (n === 0) min = 0;
-  let above = 0;
-  for (let i = 0; i < n; i++) if (counts[i]! > min) above++;
+  const h = healthOf(e);
   return {
     infoHash: e.hash,
-    pieceCount: n,
-    peers: t?.peers.length ?? 0,
-    local: n ? have.count / n : 1,
-    available: n ? avail / n : 1,
-    minReplication: min,
-    meanReplication: n ? sum / n : 0,
-    distributedCopies: n ? min + above / n : 0,
+    ...h,
+    singleHolderRanges: pieceRanges(h.singleHolderPieces),
+    local: h.localFraction,
+    available: h.swarmFraction,
+    minReplication: h.leastReplication,
+    distributedCopies: h.meanReplication,
   };
 }

@@ -3,7 +3,10 @@ import { unlink } from 'node:fs/promises';
 import { Bitfield } from '../core/bitfield.js';
 import { Client } from '../engine/index.js';
 import type { ClientOptions, Torrent } from '../engine/index.js';
+import type { DrainResult } from '../engine/drain.js';
+import { MetadataError } from '../engine/metadata/errors.js';
 import { parseMagnet } from '../metainfo/magnet.js';
+import type { Magnet } from '../metainfo/magnet.js';
 import { parseTorrent } from '../metainfo/parse.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { FsStorage } from '../storage/fs.js';
@@ -13,7 +16,7 @@ import { Entry } from './entry.js';
 import { ApiError, toApiError } from './errors.js';
 import { summary } from './describe.js';
 import { PRIORITIES, StateStore } from './store.js';
-import type { Priority, TorrentRecord } from './store.js';
+import type { Priority, SessionSettings, TorrentRecord } from './store.js';
 
 export interface ManagerOptions {
   readonly store: StateStore;
@@ -22,6 +25,8 @@ export interface ManagerOptions {
   readonly downloadDir: string;
   /** Shoal tracker HTTP base URL whose catalog is used (fetch by info-hash, register shares). */
   readonly catalog?: string;
+  /** How long an add by magnet or info-hash waits for the metadata from peers, ms (default 60 s). */
+  readonly metadataTimeout?: number;
   /** Torrents started at once while restoring (default 32). */
   readonly restoreConcurrency?: number;
 }
@@ -31,11 +36,13 @@ export interface AddRequest {
   readonly paused?: boolean;
   readonly peers?: readonly string[];
   readonly priorities?: readonly Priority[];
+  /** BEP 16 super-seeding (for an initial seeder). */
+  readonly superSeed?: boolean;
 }
 
 /** A daemon event (also sent on the SSE stream as `event: <type>`). */
 export interface DaemonEvent {
-  readonly type: 'added' | 'removed' | 'state' | 'progress' | 'done' | 'error' | 'share';
+  readonly type: 'added' | 'removed' | 'state' | 'progress' | 'done' | 'error' | 'share' | 'drain';
   readonly [k: string]: unknown;
 }
 
@@ -52,13 +59,40 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   private readonly byId = new Map<number, Entry>();
   private nextId = 1;
   private closed = false;
+  /** Session settings (global limits), persisted in state.json. */
+  settings: SessionSettings = {};
 
   constructor(opts: ManagerOptions) {
     super();
     this.opts = opts;
     this.store = opts.store;
     this.client = new Client(opts.client);
-    this.store.bind(() => [...this.entries.values()].map((e) => e.record));
+    this.store.bind(
+      () => [...this.entries.values()].map((e) => e.record),
+      () => this.settings,
+    );
+  }
+
+  /**
+   * Global rate limits in bytes/s (0 = none), applied at once and saved. `enabled` false
+   * turns a limit off but remembers its value; true without a value brings it back
+   * (Transmission's speed-limit-*-enabled).
+   */
+  setSessionLimits(l: { download?: unknown; upload?: unknown; downloadEnabled?: boolean; uploadEnabled?: boolean }): Promise<void> {
+    const s = { ...this.settings };
+    for (const dir of ['download', 'upload'] as const) {
+      const value = l[dir] === undefined ? undefined : checkRate(l[dir], dir);
+      const enabled = dir === 'download' ? l.downloadEnabled : l.uploadEnabled;
+      const key = dir === 'download' ? 'downloadLimit' : 'uploadLimit';
+      const keep = dir === 'download' ? 'downloadLimitValue' : 'uploadLimitValue';
+      if (value !== undefined && value > 0) s[keep] = value;
+      if (enabled === false) s[key] = 0;
+      else if (enabled === true) s[key] = value ?? s[keep] ?? 0;
+      else if (value !== undefined) s[key] = value;
+    }
+    this.settings = s;
+    this.client.setRateLimits({ download: s.downloadLimit ?? 0, upload: s.uploadLimit ?? 0 });
+    return this.store.flush();
   }
 
   get catalog(): string | undefined {
@@ -94,6 +128,15 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   /** Re-adds every torrent of state.json; resolves when all are back (running ones checked). */
   async restore(): Promise<{ restored: number; failed: number; hashedPieces: number }> {
     const records = await this.store.load();
+    // Saved session limits, unless given on the command line (which then are saved).
+    const saved = this.store.savedSettings ?? {};
+    const c = this.opts.client;
+    this.settings = {
+      ...saved,
+      ...(c.downloadLimit !== undefined && { downloadLimit: c.downloadLimit }),
+      ...(c.uploadLimit !== undefined && { uploadLimit: c.uploadLimit }),
+    };
+    this.client.setRateLimits({ download: this.settings.downloadLimit ?? 0, upload: this.settings.uploadLimit ?? 0 });
     let failed = 0;
     let hashedPieces = 0;
     const entries: Entry[] = [];
@@ -153,6 +196,7 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
       downloadDir: req.downloadDir ?? this.opts.downloadDir,
       stopped: req.paused === true,
       ...(priorities && { priorities }),
+      ...(req.superSeed === true && { superSeed: true }),
       downloadLimit: 0,
       uploadLimit: 0,
       peers: [...(req.peers ?? [])],
@@ -170,30 +214,54 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     return e;
   }
 
-  /** Adds by magnet link: metadata from the configured tracker catalog (peers: not yet). */
+  /**
+   * Adds by magnet link: the metadata comes from the configured tracker catalog when it has
+   * it, else from peers (BEP 9: the link's x.pe peers, its trackers, the request's peers).
+   */
   async addMagnet(uri: string, req: AddRequest = {}): Promise<Entry> {
-    let hash: string;
+    let m: Magnet;
     try {
-      hash = parseMagnet(uri).infoHash.hex;
+      m = parseMagnet(uri);
     } catch (e) {
       throw toApiError(e);
     }
-    const m = parseMagnet(uri);
-    return this.addInfoHash(hash, { ...req, peers: [...(req.peers ?? []), ...m.peers] });
+    return this.addByHash(m.infoHash.hex, uri, req);
   }
 
-  /** Adds by bare info-hash (40 hex): metadata from the tracker catalog. */
+  /** Adds by bare info-hash (40 hex): metadata from the tracker catalog, else from peers. */
   async addInfoHash(hex: string, req: AddRequest = {}): Promise<Entry> {
     if (!/^[0-9a-fA-F]{40}$/.test(hex)) throw new ApiError('INVALID_ARGUMENT', 'an info-hash is 40 hex digits', { infoHash: hex });
     const hash = hex.toLowerCase();
+    return this.addByHash(hash, `magnet:?xt=urn:btih:${hash}`, req);
+  }
+
+  private async addByHash(hash: string, uri: string, req: AddRequest): Promise<Entry> {
     if (this.entries.has(hash)) throw new ApiError('ALREADY_EXISTS', `torrent ${hash} is already added`, { infoHash: hash });
-    if (this.opts.catalog === undefined) {
-      throw new ApiError('INVALID_ARGUMENT', 'fetching metadata from peers (BEP 9) is not supported yet: configure a shoal tracker catalog (--catalog URL) or upload the .torrent', { infoHash: hash });
+    if (this.opts.catalog !== undefined) {
+      let bytes: Buffer | undefined;
+      try {
+        bytes = await fetchFromCatalog(this.opts.catalog, hash);
+      } catch (e) {
+        // Not in the catalog: ask peers. An unreachable catalog is an error of its own.
+        if (!(e instanceof ApiError && e.code === 'NOT_FOUND')) throw e;
+      }
+      if (bytes !== undefined) {
+        const meta = parseTorrent(bytes);
+        if (meta.infoHash.hex !== hash) throw new ApiError('INTERNAL', 'the catalog returned a torrent with another info-hash', { infoHash: hash });
+        return this.addTorrent(bytes, req);
+      }
     }
-    const bytes = await fetchFromCatalog(this.opts.catalog, hash);
-    const meta = parseTorrent(bytes);
-    if (meta.infoHash.hex !== hash) throw new ApiError('INTERNAL', 'the catalog returned a torrent with another info-hash', { infoHash: hash });
-    return this.addTorrent(bytes, req);
+    const timeout = this.opts.metadataTimeout ?? 60_000;
+    let torrent: Buffer;
+    try {
+      torrent = (await this.client.fetchMetadata(uri, { peers: req.peers ?? [], metadataTimeout: timeout })).torrent;
+    } catch (e) {
+      if (e instanceof MetadataError && e.context['reason'] === 'timeout') {
+        throw new ApiError('NOT_FOUND', `no peer sent the metadata of ${hash} within ${Math.round(timeout / 1000)} s (and no catalog has it)`, { infoHash: hash });
+      }
+      throw toApiError(e);
+    }
+    return this.addTorrent(torrent, req);
   }
 
   /** Adds the torrent to the engine (resume data trusted when clean) and wires its events. */
@@ -202,15 +270,16 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     e.checking = true;
     e.error = undefined;
     this.emitState(e);
-    const wanted = selection(e);
     let t: Torrent;
     try {
       t = await this.client.add(e.meta, {
         path: e.record.downloadDir,
         resume: this.store.resumePath(e.hash),
         peers: e.record.peers,
-        ...(wanted && { select: wanted }),
+        ...(e.record.priorities && { priorities: e.record.priorities }),
+        ...(e.record.superSeed === true && { superSeed: true }),
       });
+      t.setRateLimits({ download: e.record.downloadLimit, upload: e.record.uploadLimit });
     } catch (err) {
       e.checking = false;
       e.error = toApiError(err).message;
@@ -267,13 +336,17 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   }
 
   private emitState(e: Entry): void {
+    // The next progress event always goes out: clients zero peers and rates on a state
+    // change, and a torrent started again often reaches the exact figures it had before it
+    // stopped (the list then showed 0 / 0 peers while the detail view had them).
+    e.lastSig = '';
     this.emitEvent({ type: 'state', infoHash: e.hash, state: e.state, error: e.error ?? null });
   }
 
   private progressEvent(e: Entry): void {
     if (this.listenerCount('event') === 0) return;
     const s = summary(e);
-    const sig = `${s.state}|${s.progress}|${s.downloadRate}|${s.uploadRate}|${s.peers}`;
+    const sig = `${s.state}|${s.progress}|${s.downloadRate}|${s.uploadRate}|${s.peers}|${s.seeds}`;
     if (sig === e.lastSig) return;
     e.lastSig = sig;
     this.emitEvent({ type: 'progress', torrent: s });
@@ -289,18 +362,42 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     });
   }
 
-  stop(e: Entry): Promise<void> {
+  /**
+   * Stops a torrent. With `drain`, it first hands the pieces only it holds (fewer than
+   * minCopies copies among the peers) to peers that lack them (Torrent.drain; 'drain'
+   * events while it runs) and returns the drain's result.
+   */
+  stop(e: Entry, drain?: { minCopies?: number; timeoutMs?: number }): Promise<DrainResult | undefined> {
     return e.serial(async () => {
       e.record.stopped = true;
+      let drained: DrainResult | undefined;
+      if (drain !== undefined && e.torrent !== undefined) {
+        drained = await e.torrent.drain({ ...drain, close: false, onProgress: (p) => this.emitEvent({ type: 'drain', infoHash: e.hash, ...p }) });
+      }
       await this.halt(e);
       await this.store.flush();
       this.emitState(e);
+      return drained;
     });
   }
 
-  /** Re-hashes the data: resume data is dropped and the engine checks every piece on disk. */
+  /**
+   * Re-hashes the data. A running torrent is rechecked in place (Torrent.recheck: peers
+   * come back after); a stopped one is started without its resume data (every piece on
+   * disk is hashed) and stopped again.
+   */
   verify(e: Entry): Promise<void> {
     return e.serial(async () => {
+      const t = e.torrent;
+      if (t !== undefined && t.state !== 'closed' && t.state !== 'error') {
+        const done = t.recheck();
+        this.emitState(e);
+        await done.catch((err: unknown) => {
+          throw toApiError(err);
+        });
+        this.emitState(e);
+        return;
+      }
       await this.halt(e);
       await unlink(this.store.resumePath(e.hash)).catch(() => {});
       await this.run(e).catch((err: unknown) => {
@@ -346,16 +443,17 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     const checked = checkPriorities(next, e.meta);
     e.record.priorities = checked;
     const t = e.torrent;
-    if (t !== undefined) t.select(selection(e) ?? []);
+    if (t !== undefined) t.setFilePriorities(checked);
     return this.store.flush();
   }
 
-  /** Per-torrent limits in bytes/s (0 = none). Stored; enforced once the engine offers limits. */
+  /** Per-torrent limits in bytes/s (0 = none), under the global ones; saved and applied at once. */
   setLimits(e: Entry, limits: { download?: unknown; upload?: unknown }): Promise<void> {
     const d = limits.download === undefined ? e.record.downloadLimit : checkRate(limits.download, 'download');
     const u = limits.upload === undefined ? e.record.uploadLimit : checkRate(limits.upload, 'upload');
     e.record.downloadLimit = d;
     e.record.uploadLimit = u;
+    e.torrent?.setRateLimits({ download: d, upload: u });
     return this.store.flush();
   }
 
@@ -387,15 +485,4 @@ function checkPriorities(p: readonly unknown[], meta: Metainfo): Priority[] {
     throw new ApiError('INVALID_ARGUMENT', 'at least one file must be wanted (stop the torrent instead)');
   }
   return [...out];
-}
-
-/** File indexes to download, or undefined for all. */
-function selection(e: Entry): number[] | undefined {
-  const p = e.record.priorities;
-  if (p === undefined || !p.includes('skip')) return undefined;
-  const out: number[] = [];
-  p.forEach((x, i) => {
-    if (x !== 'skip') out.push(i);
-  });
-  return out;
 }

@@ -1,5 +1,6 @@
 import { fileDone, summary } from './describe.js';
 import type { Entry } from './entry.js';
+import { trackerList } from './trackers.js';
 import { magnetFromMetainfo } from '../metainfo/magnet.js';
 
 /** Transmission's tr_torrent_activity values. */
@@ -56,7 +57,7 @@ export function trField(e: Entry, field: string, s: ReturnType<typeof summary>):
     case 'metadataPercentComplete':
       return 1;
     case 'recheckProgress':
-      return e.state === 'checking' ? 0 : 1;
+      return e.torrent?.recheckProgress ?? (e.state === 'checking' ? 0 : 1);
     case 'rateDownload':
       return Math.round(s.downloadRate);
     case 'rateUpload':
@@ -120,22 +121,7 @@ export function trField(e: Entry, field: string, s: ReturnType<typeof summary>):
     case 'trackers':
       return m.announce.flatMap((tier, ti) => tier.map((announce, j) => ({ announce, id: ti * 100 + j, scrape: '', tier: ti })));
     case 'trackerStats':
-      return m.announce.flatMap((tier, ti) =>
-        tier.map((announce, j) => ({
-          announce,
-          host: safeHost(announce),
-          id: ti * 100 + j,
-          tier: ti,
-          lastAnnounceSucceeded: e.trackerError === undefined,
-          lastAnnounceResult: e.trackerError ?? 'Success',
-          seederCount: -1,
-          leecherCount: -1,
-          downloadCount: -1,
-          announceState: e.torrent !== undefined ? 1 : 0,
-          isBackup: false,
-          scrape: '',
-        })),
-      );
+      return trackerStats(e);
     case 'peers':
       return (e.torrent?.peers ?? []).map((p) => ({
         address: p.address.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
@@ -176,6 +162,46 @@ export function trField(e: Entry, field: string, s: ReturnType<typeof summary>):
     default:
       return undefined;
   }
+}
+
+/** Transmission's tr_tracker_stat list (times in seconds since the epoch, 0 = never). */
+function trackerStats(e: Entry): Record<string, unknown>[] {
+  const ids = new Map<string, number>();
+  e.meta.announce.forEach((tier, ti) => tier.forEach((u, j) => ids.set(`${ti}|${u}`, ti * 100 + j)));
+  const sec = (ms: number | null): number => (ms === null ? 0 : Math.floor(ms / 1000));
+  return trackerList(e).map((t) => {
+    const announced = t.lastAnnounce !== null;
+    const ok = t.status === 'ok' || (t.status === 'announcing' && t.error === null && announced);
+    return {
+      announce: t.url,
+      host: safeHost(t.url),
+      id: ids.get(`${t.tier}|${t.url}`) ?? 0,
+      tier: t.tier,
+      isBackup: false,
+      // TR_TRACKER_INACTIVE 0, WAITING 1, QUEUED 2, ACTIVE 3
+      announceState: t.status === 'inactive' ? 0 : t.status === 'announcing' ? 3 : 1,
+      hasAnnounced: announced,
+      lastAnnounceTime: sec(t.lastAnnounce),
+      lastAnnounceStartTime: sec(t.lastAnnounce),
+      lastAnnounceSucceeded: announced && ok,
+      lastAnnounceTimedOut: false,
+      lastAnnounceResult: !announced ? '' : t.error ?? (t.warning !== null ? `Success (${t.warning})` : 'Success'),
+      lastAnnouncePeerCount: t.peers ?? 0,
+      nextAnnounceTime: sec(t.nextAnnounce),
+      seederCount: t.seeders ?? -1,
+      leecherCount: t.leechers ?? -1,
+      downloadCount: -1,
+      hasScraped: false,
+      scrape: '',
+      scrapeState: 0,
+      lastScrapeResult: '',
+      lastScrapeSucceeded: false,
+      lastScrapeTime: 0,
+      lastScrapeStartTime: 0,
+      lastScrapeTimedOut: false,
+      nextScrapeTime: 0,
+    };
+  });
 }
 
 function safeHost(url: string): string {

@@ -66,6 +66,7 @@ export class TransmissionRpc {
       case 'session-get':
         return this.sessionGet();
       case 'session-set':
+        await this.sessionSet(a);
         return {};
       case 'session-stats':
         return this.stats();
@@ -129,13 +130,17 @@ export class TransmissionRpc {
       'peer-port': s['peerPort'],
       'peer-limit-global': s['maxConnections'],
       'peer-limit-per-torrent': s['maxPeers'],
-      'speed-limit-down': Math.round(dl / 1000),
+      'speed-limit-down': Math.round((dl || (this.d.manager.settings.downloadLimitValue ?? 0)) / 1000),
       'speed-limit-down-enabled': dl > 0,
-      'speed-limit-up': Math.round(ul / 1000),
+      'speed-limit-up': Math.round((ul || (this.d.manager.settings.uploadLimitValue ?? 0)) / 1000),
       'speed-limit-up-enabled': ul > 0,
       'alt-speed-enabled': false,
       'alt-speed-down': 0,
       'alt-speed-up': 0,
+      'alt-speed-time-enabled': false,
+      'alt-speed-time-begin': 540,
+      'alt-speed-time-end': 1020,
+      'alt-speed-time-day': 127,
       encryption: 'tolerated',
       'dht-enabled': false,
       'pex-enabled': false,
@@ -150,6 +155,28 @@ export class TransmissionRpc {
       'config-dir': s['dataDir'],
       units: { 'speed-units': ['kB/s', 'MB/s', 'GB/s', 'TB/s'], 'speed-bytes': 1000, 'size-units': ['kB', 'MB', 'GB', 'TB'], 'size-bytes': 1000, 'memory-units': ['KiB', 'MiB', 'GiB', 'TiB'], 'memory-bytes': 1024 },
     };
+  }
+
+  /** speed-limit-down/-up in kB/s (1000 bytes) and their -enabled flags; other settings are ignored. */
+  private async sessionSet(a: Args): Promise<void> {
+    const kb = (k: string): number | undefined => {
+      const v = a[k];
+      if (v === undefined) return undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ApiError('INVALID_ARGUMENT', `${k} must be a number of kB/s >= 0`, { field: k });
+      return Math.round(v * 1000);
+    };
+    const flag = (k: string): boolean | undefined => (typeof a[k] === 'boolean' ? (a[k] as boolean) : undefined);
+    // A value without its -enabled flag changes the limit only while it is enabled (Transmission).
+    const cur = this.d.manager.settings;
+    const down = kb('speed-limit-down');
+    const up = kb('speed-limit-up');
+    const l = {
+      download: down,
+      upload: up,
+      downloadEnabled: flag('speed-limit-down-enabled') ?? (down !== undefined ? (cur.downloadLimit ?? 0) > 0 : undefined),
+      uploadEnabled: flag('speed-limit-up-enabled') ?? (up !== undefined ? (cur.uploadLimit ?? 0) > 0 : undefined),
+    };
+    if (Object.values(l).some((v) => v !== undefined)) await this.d.manager.setSessionLimits(l);
   }
 
   private stats(): Args {

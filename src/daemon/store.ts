@@ -16,6 +16,8 @@ export interface TorrentRecord {
   stopped: boolean;
   /** Per file; undefined = all 'normal'. */
   priorities?: Priority[];
+  /** BEP 16 super-seeding while the data is complete (ends by itself). */
+  superSeed?: boolean;
   /** Bytes per second, 0 = unlimited. */
   downloadLimit: number;
   uploadLimit: number;
@@ -29,9 +31,20 @@ export interface TorrentRecord {
   uploadedTotal?: number;
 }
 
+/** Daemon-wide settings changed through the API (state.json `session`). */
+export interface SessionSettings {
+  /** Global rate limits, bytes/s (0 = none). */
+  downloadLimit?: number;
+  uploadLimit?: number;
+  /** The last limits set while enabled: Transmission's speed-limit-*-enabled toggles bring them back. */
+  downloadLimitValue?: number;
+  uploadLimitValue?: number;
+}
+
 export interface StateFile {
   version: 1;
   torrents: TorrentRecord[];
+  session?: SessionSettings;
 }
 
 /**
@@ -47,6 +60,9 @@ export class StateStore {
   private writing: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
   private snapshot: (() => TorrentRecord[]) | undefined;
+  private settings: (() => SessionSettings) | undefined;
+  /** Session settings found by load() (undefined before, or when none were saved). */
+  savedSettings: SessionSettings | undefined;
 
   constructor(dir: string) {
     this.dir = dir;
@@ -74,6 +90,16 @@ export class StateStore {
       throw e;
     }
     const parsed = JSON.parse(text) as Partial<StateFile>;
+    const sess = parsed.session;
+    if (typeof sess === 'object' && sess !== null) {
+      const nat = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : undefined);
+      const out: SessionSettings = {};
+      for (const k of ['downloadLimit', 'uploadLimit', 'downloadLimitValue', 'uploadLimitValue'] as const) {
+        const v = nat(sess[k]);
+        if (v !== undefined) out[k] = v;
+      }
+      this.savedSettings = out;
+    }
     return Array.isArray(parsed.torrents) ? parsed.torrents.filter((r) => typeof r?.infoHash === 'string' && /^[0-9a-f]{40}$/.test(r.infoHash)) : [];
   }
 
@@ -91,8 +117,9 @@ export class StateStore {
   }
 
   /** Where records come from when a save is due. */
-  bind(snapshot: () => TorrentRecord[]): void {
+  bind(snapshot: () => TorrentRecord[], settings?: () => SessionSettings): void {
     this.snapshot = snapshot;
+    this.settings = settings;
   }
 
   /** Schedules a write of state.json (coalesced over 200 ms). */
@@ -119,7 +146,8 @@ export class StateStore {
       .catch(() => {})
       .then(() => {
         this.queued = undefined;
-        const body: StateFile = { version: 1, torrents: this.snapshot?.() ?? [] };
+        const session = this.settings?.();
+        const body: StateFile = { version: 1, torrents: this.snapshot?.() ?? [], ...(session && { session }) };
         return writeFileAtomic(join(this.dir, 'state.json'), Buffer.from(JSON.stringify(body) + '\n'), { mode: 0o600 });
       });
     this.queued = next;

@@ -7,6 +7,14 @@ import { parseTorrent } from '../metainfo/parse.js';
 import type { Metainfo } from '../metainfo/types.js';
 import { FsStorage } from '../storage/fs.js';
 import { EngineError } from './engine-errors.js';
+import { SchedulerError } from './errors.js';
+import type { Magnet } from '../metainfo/magnet.js';
+import { addMagnet, fetchMagnet } from './metadata/magnet.js';
+import type { MetadataFetcher } from './metadata/fetch.js';
+import { isMagnetSource, parseMagnetSource } from './metadata/source.js';
+import type { AddMagnetOptions, MagnetOptions, MetadataResult } from './metadata/types.js';
+import { BandwidthScheduler, RateLimiter, UploadSlots } from './limits.js';
+import type { RateLimits } from './limits.js';
 import { PeerConnection } from './peer.js';
 import { checkExisting } from './startup.js';
 import { plainIp } from './swarm.js';
@@ -55,9 +63,19 @@ export class Client {
   private port = 0;
   private closed = false;
   private readonly link: ClientLink;
+  /** Magnet links whose metadata is being fetched, by hex info-hash. */
+  private readonly fetches = new Map<string, MetadataFetcher>();
+  private readonly bandwidth = new BandwidthScheduler();
+  private readonly downLimit: RateLimiter;
+  private readonly upLimit: RateLimiter;
+  private readonly slots: UploadSlots;
 
   constructor(opts: ClientOptions = {}) {
     this.opts = opts;
+    const t0 = performance.now();
+    this.downLimit = new RateLimiter(undefined, opts.downloadLimit ?? 0, t0);
+    this.upLimit = new RateLimiter(undefined, opts.uploadLimit ?? 0, t0);
+    this.slots = new UploadSlots(opts.maxUploadSlots ?? Infinity);
     const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
     this.link = {
       get peerId() {
@@ -75,6 +93,10 @@ export class Client {
       get discovery() {
         return self.opts.discovery ?? [];
       },
+      bandwidth: this.bandwidth,
+      downLimit: this.downLimit,
+      upLimit: this.upLimit,
+      slots: this.slots,
       connectionRoom: () => (self.opts.maxConnections ?? 200) - self.sockets.size,
       dial: (host, port, onChunk) => {
         // Reads land in one reused buffer per connection (no allocation per chunk): the wire
@@ -155,6 +177,29 @@ export class Client {
     return this.sockets.size;
   }
 
+  /** Global rate limits in bytes/s (0 = unlimited); every torrent's own limits apply too. */
+  setRateLimits(limits: RateLimits): void {
+    const now = performance.now();
+    if (limits.download !== undefined) this.downLimit.setLimit(limits.download, now);
+    if (limits.upload !== undefined) this.upLimit.setLimit(limits.upload, now);
+    this.bandwidth.kick();
+  }
+
+  /** Global rate limits in bytes/s (0 = unlimited). */
+  get rateLimits(): { download: number; upload: number } {
+    return { download: this.downLimit.limit, upload: this.upLimit.limit };
+  }
+
+  /** Peers unchoked over all torrents at most (Infinity = no global cap). */
+  get maxUploadSlots(): number {
+    return this.slots.cap;
+  }
+
+  set maxUploadSlots(n: number) {
+    if (!(n >= 0)) throw new SchedulerError('maxUploadSlots must be >= 0', { maxUploadSlots: n });
+    this.slots.cap = n;
+  }
+
   private track(s: Socket): void {
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
@@ -175,9 +220,18 @@ export class Client {
    * Adds a torrent: a .torrent's bytes, its file path, or a parsed Metainfo. Checks what is
    * already on disk (resume data, or hashing existing files), then starts announcing and
    * connecting. Rejects with EngineError (duplicate, closed), MetainfoError or StorageError.
+   *
+   * A string that is a magnet link or a bare info-hash (40 hex / 32 base32) is a magnet:
+   * its metadata is fetched from peers first (see fetchMetadata), `opts.onMetadata` hears
+   * of it, and the promise resolves once the torrent has started.
    */
-  async add(source: TorrentSource, opts: AddOptions): Promise<Torrent> {
+  async add(source: TorrentSource, opts: AddOptions & AddMagnetOptions): Promise<Torrent> {
     if (this.closed) throw new EngineError('closed', 'client is closed');
+    if (typeof source === 'string' && isMagnetSource(source)) {
+      const id = parseMagnetId(source);
+      if (id !== undefined && this.torrents.has(id)) throw new EngineError('duplicate', `torrent ${id} was already added`, { infoHash: id });
+      return addMagnet(this, source, opts);
+    }
     let meta: Metainfo;
     if (isMetainfo(source)) meta = source;
     else if (typeof source === 'string') {
@@ -210,6 +264,7 @@ export class Client {
       have: found.have,
       resumePath,
       select: opts.select,
+      priorities: opts.priorities,
       sequential: opts.sequential ?? false,
       seed: opts.seed ?? true,
       peers: opts.peers ?? [],
@@ -219,14 +274,32 @@ export class Client {
       cacheBytes: opts.cacheBytes ?? 64 << 20,
       checkedPieces: found.checkedPieces,
       fromResume: found.fromResume,
+      superSeed: opts.superSeed === true,
+      ...(opts.webSeeds !== undefined && { webSeeds: opts.webSeeds }),
     });
     this.torrents.set(id, t);
     t.start();
     return t;
   }
 
+  /**
+   * Fetches a magnet link's metadata from peers (BEP 9) without adding the torrent: from the
+   * magnet's x.pe peers and `opts.peers`, its trackers (tr) and the client's discovery
+   * sources. Resolves with the parsed torrent and its .torrent bytes. Rejects with
+   * MagnetError, EngineError ('duplicate', 'closed') or MetadataError ('timeout', 'aborted',
+   * 'closed', 'invalid').
+   */
+  async fetchMetadata(source: string | Magnet, opts: MagnetOptions = {}): Promise<MetadataResult> {
+    if (this.closed) throw new EngineError('closed', 'client is closed');
+    await this.listening;
+    return fetchMagnet(this.link, this.fetches, source, opts);
+  }
+
   private tick(): void {
     const now = performance.now();
+    let unchoked = 0;
+    for (const t of this.torrents.values()) unchoked += t.unchokedPeers;
+    this.slots.used = unchoked;
     for (const t of this.torrents.values()) t.tick(now);
   }
 
@@ -235,9 +308,20 @@ export class Client {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    await Promise.all([...this.fetches.values()].map((f) => f.close()));
+    this.bandwidth.close();
     await Promise.all([...this.torrents.values()].map((t) => t.close()));
     for (const s of this.sockets) s.destroy();
     await Promise.allSettled((this.opts.discovery ?? []).map((d) => d.close()));
     if (this.server) await new Promise<void>((res) => this.server!.close(() => res()));
+  }
+}
+
+/** The hex info-hash of a magnet source, or undefined when it does not parse (add() reports that). */
+function parseMagnetId(source: string): string | undefined {
+  try {
+    return parseMagnetSource(source).infoHash.hex;
+  } catch {
+    return undefined;
   }
 }

@@ -2,12 +2,14 @@ import type { Socket } from 'node:net';
 import { Bitfield } from '../core/bitfield.js';
 import type { CachedReader } from '../storage/cache.js';
 import { WireDecoder } from '../wire/decoder.js';
-import { CHOKE, HAVE_ALL, HAVE_NONE, INTERESTED, KEEP_ALIVE, NOT_INTERESTED, UNCHOKE, encodeBitfield, encodeCancel, encodeExtended, encodeReject } from '../wire/encode.js';
+import { CHOKE, HAVE_ALL, HAVE_NONE, INTERESTED, KEEP_ALIVE, NOT_INTERESTED, UNCHOKE, encodeAllowedFast, encodeBitfield, encodeCancel, encodeExtended, encodeReject, encodeSuggest } from '../wire/encode.js';
 import { decodeExtensionHandshake, encodeExtensionHandshake } from '../wire/extension.js';
 import type { ExtensionHandshake } from '../wire/extension.js';
 import { encodeHandshake, extensionsOf } from '../wire/handshake.js';
 import type { DecodedMessage } from '../wire/messages.js';
 import type { Features } from './features.js';
+import type { BandwidthScheduler, RateLimiter } from './limits.js';
+import { BLOCK_SIZE } from './picker/blocks.js';
 import type { BlockRequest } from './picker/blocks.js';
 import type { PickerPeer } from './picker/peer.js';
 import type { PiecePicker } from './picker/picker.js';
@@ -47,6 +49,16 @@ export interface PeerHost {
   onListenPort(c: PeerConnection, port: number): void;
   /** Extension features (metadata, PEX…): see features.ts. */
   readonly features: Features;
+  /** Rate limits (torrent, chained to the client's) and the timer that wakes throttled peers. */
+  readonly downLimit: RateLimiter;
+  readonly upLimit: RateLimiter;
+  readonly bandwidth: BandwidthScheduler;
+  /** Super-seeding (BEP 16): announce no pieces at the handshake (HAVE_NONE / no bitfield). */
+  readonly hidePieces?: boolean;
+  /** When set, requests for pieces it refuses are rejected (super-seeding serves offered pieces only). */
+  readonly uploadGate?: ((c: PeerConnection, index: number) => boolean) | undefined;
+  /** The peer announced a piece (HAVE), after the picker counted it. */
+  onPeerHave?(c: PeerConnection, index: number): void;
 }
 
 export type HostResolver = (infoHash: Uint8Array) => PeerHost | undefined;
@@ -99,6 +111,8 @@ export class PeerConnection {
   private unexpected = 0;
   private readonly up: Uploader;
   private corked = false;
+  /** Pieces we sent ALLOWED_FAST for (requests for them are served while it is choked). */
+  private allowedOut: Set<number> | undefined;
 
   constructor(socket: Socket, opts: { host?: PeerHost; resolver?: HostResolver; address: string; ip: string; now: number; readsOwnData?: boolean }) {
     this.socket = socket;
@@ -138,6 +152,10 @@ export class PeerConnection {
     this.closed = true;
     this.socket.destroy();
     this.up.queue.clear();
+    if (this.host) {
+      this.host.bandwidth.cancel(this.wakeDown);
+      this.host.bandwidth.cancel(this.wakeUp);
+    }
     this.host?.detach(this, reason);
   }
 
@@ -227,6 +245,7 @@ export class PeerConnection {
         return;
       case 'have':
         if (!picker.peerHave(pp, m.index)) return this.violation(`have ${m.index} out of range`);
+        h.onPeerHave?.(this, m.index);
         this.updateInterest();
         return;
       case 'bitfield': {
@@ -290,7 +309,9 @@ export class PeerConnection {
     this.ready = true;
     this.socket.setTimeout(0);
     const have = h.have;
-    if (this.fast && have.count === 0) this.send(HAVE_NONE);
+    if (h.hidePieces === true) {
+      if (this.fast) this.send(HAVE_NONE);
+    } else if (this.fast && have.count === 0) this.send(HAVE_NONE);
     else if (this.fast && have.complete) this.send(HAVE_ALL);
     else if (have.count > 0) this.send(encodeBitfield(have.buffer));
     if (this.extended) {
@@ -352,13 +373,39 @@ export class PeerConnection {
     if (!h || !pp || this.closed || !h.downloading || !this.amInterested) return;
     if (this.peerChoking && pp.allowedFast.length === 0) return;
     const picker = h.picker;
-    const room = this.rq.room(picker.endgame);
+    let room = this.rq.room(picker.endgame);
     if (room <= 0) return;
+    // Download limit: requests are paid for when sent (what we ask for is what arrives);
+    // with no tokens left we ask for nothing and the bandwidth timer calls refill again.
+    const lim = h.downLimit;
+    const limited = lim.limited;
+    if (limited) {
+      const avail = lim.available(now);
+      if (avail <= 0) return h.bandwidth.wait(this.wakeDown, lim, now);
+      const blocks = Math.ceil(avail / BLOCK_SIZE);
+      if (blocks < room) room = blocks;
+    }
     const reqs = picker.pick(pp, room);
     if (reqs.length === 0) return;
+    if (limited) {
+      let bytes = 0;
+      for (let i = 0; i < reqs.length; i++) bytes += reqs[i]!.length;
+      lim.take(bytes, now);
+    }
     this.writeRequests(reqs);
     this.rq.sent(reqs, now);
   }
+
+  private readonly wakeDown = (): void => {
+    if (this.closed) return;
+    this.socket.cork();
+    this.refill(performance.now());
+    this.socket.uncork();
+  };
+
+  private readonly wakeUp = (): void => {
+    if (this.up.queue.length > 0) this.serve();
+  };
 
   private writeRequests(reqs: readonly BlockRequest[]): void {
     const b = Buffer.allocUnsafe(17 * reqs.length);
@@ -392,10 +439,32 @@ export class PeerConnection {
     }
   }
 
+  /**
+   * HAVE, also to peers that already have the piece (libtorrent's send_redundant_have):
+   * a seed we leech from learns where its pieces went, which its swarm-health figures,
+   * drain and super-seeding depend on. 9 bytes per piece per peer.
+   */
   sendHave(msg: Buffer, index: number): void {
     if (!this.ready || this.closed) return;
-    if (this.pp?.has(index) === true) return;
+    void index;
     this.send(msg);
+  }
+
+  /** BEP 6 SUGGEST (fast-extension peers only); false when not sent. */
+  suggest(index: number): boolean {
+    if (!this.ready || this.closed || !this.fast) return false;
+    this.send(encodeSuggest(index));
+    return true;
+  }
+
+  /** BEP 6 ALLOWED_FAST: the peer may request this piece from us while choked. False when not sent. */
+  allowFast(index: number): boolean {
+    if (!this.ready || this.closed || !this.fast) return false;
+    this.allowedOut ??= new Set();
+    if (this.allowedOut.has(index)) return true;
+    this.allowedOut.add(index);
+    this.send(encodeAllowedFast(index));
+    return true;
   }
 
   // ---- their requests ----
@@ -405,7 +474,7 @@ export class PeerConnection {
     if (!(index < h.pieceCount) || length === 0 || length > MAX_REQUEST_LENGTH || begin + length > h.pieceSize(index)) {
       return this.violation(`bad request ${index}:${begin}+${length}`);
     }
-    if (this.amChoking || !h.have.get(index) || this.up.queue.full) {
+    if ((this.amChoking && this.allowedOut?.has(index) !== true) || !h.have.get(index) || this.up.queue.full || (h.uploadGate !== undefined && !h.uploadGate(this, index))) {
       if (this.fast) this.send(encodeReject(index, begin, length));
       else if (!h.have.get(index) && !this.amChoking) this.violation(`request for piece ${index} we do not have`);
       return;
@@ -425,8 +494,9 @@ export class PeerConnection {
     const cork = !this.corked;
     if (cork) this.socket.cork();
     const now = performance.now();
-    const sent = this.up.serve(h.reader, now, this.resumeServing, this.failServing);
+    const sent = this.up.serve(h.reader, now, this.resumeServing, this.failServing, h.upLimit);
     if (cork) this.socket.uncork();
+    if (this.up.throttled) h.bandwidth.wait(this.wakeUp, h.upLimit, now);
     if (sent > 0) {
       this.lastSend = now;
       h.onUploaded(sent, now);

@@ -92,12 +92,29 @@ export class Swarm {
     }
   }
 
-  /** After the handshake: false when banned or a duplicate of a live connection. */
-  admit(conn: PeerConnection): boolean {
+  /**
+   * After the handshake: false when banned or a duplicate of a live connection. When both
+   * sides dialled each other at once (PEX and LSD make that common), each side would keep a
+   * different one and both would end up closed; so with `ourId` both keep the connection
+   * dialled by the peer with the lower peer id, and the other one is closed here.
+   */
+  admit(conn: PeerConnection, ourId?: Buffer): boolean {
     const id = conn.peerIdHex!;
     if (this.bannedIds.has(id) || this.bannedAddrs.has(conn.address)) return false;
     const other = this.byId.get(id);
-    if (other && other !== conn && !other.closed) return false;
+    if (other && other !== conn && !other.closed) {
+      if (ourId === undefined || other.incoming === conn.incoming || conn.peerId === undefined) return false;
+      const keepOurDial = Buffer.compare(ourId, conn.peerId) < 0;
+      if (conn.incoming === keepOurDial) return false;
+      const cand = this.byConn.get(other);
+      other.close('duplicate connection');
+      // The dialled address is live through this connection: do not redial it.
+      if (cand !== undefined && cand.conn === undefined && !this.byConn.has(conn)) {
+        cand.conn = conn;
+        cand.fails = Math.max(0, cand.fails - 1);
+        this.byConn.set(conn, cand);
+      }
+    }
     this.byId.set(id, conn);
     this.conns.add(conn);
     return true;

@@ -4,6 +4,7 @@ import type { Bitfield } from '../core/bitfield.js';
 import type { Storage } from '../storage/interface.js';
 import { snapshotFiles, writeResume } from '../storage/resume.js';
 import type { Choker } from './choker.js';
+import type { UploadSlots } from './limits.js';
 import type { PeerConnection } from './peer.js';
 import type { PeerInfo } from './types.js';
 
@@ -29,23 +30,27 @@ export function peerInfo(c: PeerConnection): PeerInfo {
 /**
  * One choking pass: the choker's round when due (10 s; optimistic slot every 30 s), then
  * free slots (a departure, a newly interested peer) are filled at once instead of at the
- * next round.
+ * next round. With `slots` (the client-wide cap) an unchoke needs a free global slot.
  */
-export function rechoke(choker: Choker<PeerConnection>, peers: PeerConnection[], now: number, seeding: boolean): void {
+export function rechoke(choker: Choker<PeerConnection>, peers: PeerConnection[], now: number, seeding: boolean, slots?: UploadSlots): void {
   const d = choker.run(
     peers.map((c) => ({ id: c, interested: c.peerInterested, choked: c.amChoking, downloadRate: c.downloadRateCache, uploadRate: c.uploadRateCache, connectedAt: c.connectedAt, snubbed: c.rq.snubbed })),
     now,
     seeding,
   );
   if (d) {
-    for (const c of d.choke) c.choke();
-    for (const c of d.unchoke) c.unchoke();
+    for (const c of d.choke) {
+      if (!c.amChoking) slots?.release();
+      c.choke();
+    }
+    for (const c of d.unchoke) if (slots === undefined || slots.take()) c.unchoke();
   }
   let unchoked = 0;
   for (const c of peers) if (!c.amChoking && !c.closed) unchoked++;
   for (const c of peers) {
     if (unchoked >= choker.uploadSlots + 1) break;
     if (c.amChoking && c.peerInterested && !c.closed) {
+      if (slots !== undefined && !slots.take()) break;
       c.unchoke();
       unchoked++;
     }

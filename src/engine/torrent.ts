@@ -12,47 +12,33 @@ import { PieceBuffers, peerInfo, rechoke, saveResumeFile } from './torrent-helpe
 import type { PeerDiscovery, PeerAddress } from './discovery.js';
 import { EngineError } from './engine-errors.js';
 import { Features } from './features.js';
+import { RateLimiter } from './limits.js';
+import type { BandwidthScheduler, RateLimits, UploadSlots } from './limits.js';
+import { planPieces } from './priority.js';
+import type { FilePriority } from './priority.js';
+import { recheckPieces } from './recheck.js';
+import type { RecheckResult } from './recheck.js';
+import type { TrackerStatus } from '../tracker/client/announcer.js';
 import { hashMatches, hashPiece } from './hash.js';
+import type { DrainOptions, DrainResult } from './drain.js';
+import type { TorrentHealth } from './health.js';
+import { SwarmCare } from './swarm-care.js';
 import { PeerConnection } from './peer.js';
+import { PexFeature } from './pex.js';
+import { WebSeeds } from './webseed/feature.js';
+import type { WebSeedInfo, WebSeedOptions } from './webseed/types.js';
+import { BLOCK_SIZE } from './picker/blocks.js';
+import type { PickerPeer } from './picker/peer.js';
+import { MetadataServer } from './metadata/serve.js';
 import type { PeerHost } from './peer.js';
 import { PiecePicker } from './picker/picker.js';
 import { wantedPieces } from './picker/wanted.js';
 import { RateMeter } from './rate.js';
 import { Swarm, parseHostPort, plainIp } from './swarm.js';
 import type { PeerInfo, TorrentEvents, TorrentProgress, TorrentState } from './types.js';
+import type { ClientLink, TorrentInit } from './torrent-types.js';
 
-/** What a torrent needs from its client. */
-export interface ClientLink {
-  readonly peerId: Buffer;
-  readonly listenPort: number;
-  readonly uploadSlots: number;
-  readonly minAnnounceInterval: number | undefined;
-  /** Peer sources besides trackers (DHT, LSD). */
-  readonly discovery: readonly PeerDiscovery[];
-  /** Room for more connections client-wide. */
-  connectionRoom(): number;
-  /** Opens an outgoing socket; `onChunk` gets its data (read into a reused buffer: views are valid during the call only). */
-  dial(host: string, port: number, onChunk: (chunk: Buffer) => void): Socket;
-  removeTorrent(t: Torrent): void;
-}
-
-export interface TorrentInit {
-  readonly meta: Metainfo;
-  readonly storage: Storage;
-  readonly have: Bitfield;
-  readonly resumePath: string | undefined;
-  readonly select: readonly number[] | undefined;
-  readonly sequential: boolean;
-  readonly seed: boolean;
-  readonly peers: readonly string[];
-  readonly maxPeers: number;
-  readonly announce: boolean;
-  readonly inFlightBytes: number;
-  readonly cacheBytes: number;
-  /** Pieces hashed at start-up and whether resume data was trusted whole. */
-  readonly checkedPieces: number;
-  readonly fromResume: boolean;
-}
+export type { ClientLink, TorrentInit } from './torrent-types.js';
 
 const RESUME_EVERY_MS = 30_000;
 const BAN_POINTS = 3;
@@ -74,11 +60,21 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   readonly reader: CachedReader;
   /** Extension features (see features.ts); each registers itself in the constructor. */
   readonly features = new Features();
+  /** BEP 11 peer exchange (`pex.configure` changes its timing; off for private torrents). */
+  readonly pex: PexFeature;
+  private readonly webSeedFeature: WebSeeds;
   /** Pieces hashed from disk at start-up (0 when resume data was trusted). */
   readonly checkedPieces: number;
   /** Resume data was trusted whole at start-up (no re-hash). */
   readonly fromResume: boolean;
+  /** This torrent's rate limits (bytes/s, 0 = none), under the client's. */
+  readonly downLimit: RateLimiter;
+  readonly upLimit: RateLimiter;
   private readonly client: ClientLink;
+  /** The resume file on disk is clean and still describes the data (nothing to rewrite). */
+  private resumeOnDisk: boolean;
+  private rechecking: Promise<void> | undefined;
+  private _recheckProgress = 1;
   private readonly swarm = new Swarm();
   private readonly choker: Choker<PeerConnection>;
   private readonly announcer: Announcer | undefined;
@@ -104,6 +100,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private redialTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void)[] = [];
   private readonly pool: PieceBuffers;
+  /** Health figures, super-seeding, drain, rare-piece suggestions (swarm-care.ts). */
+  private readonly care: SwarmCare;
 
   constructor(client: ClientLink, init: TorrentInit) {
     super();
@@ -118,6 +116,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.storage = init.storage;
     this.checkedPieces = init.checkedPieces;
     this.fromResume = init.fromResume;
+    this.resumeOnDisk = init.fromResume;
+    this.downLimit = new RateLimiter(client.downLimit, 0, now);
+    this.upLimit = new RateLimiter(client.upLimit, 0, now);
     this.resumePath = init.resumePath;
     this.keepSeeding = init.seed;
     this.maxPeers = init.maxPeers;
@@ -131,7 +132,32 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.upMeter = new RateMeter(now, 5);
     this.lastResume = now;
     this.wantedMask = new Uint8Array(meta.pieceCount).fill(1);
-    this.applySelection(init.select);
+    this.pex = this.features.add(new PexFeature(this));
+    this.features.add(new MetadataServer(meta));
+    this.webSeedFeature = this.features.add(
+      new WebSeeds({ meta, picker: this.picker, downLimit: this.downLimit, downloading: () => this._state === 'downloading', deliver: (pp, i, b, d) => this.onWebSeedData(pp, i, b, d), warn: (m) => this.emit('warning', m) }, init.webSeeds),
+    );
+    if (init.priorities !== undefined) this.applyPriorities(init.priorities);
+    else this.applySelection(init.select);
+    const t = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    this.care = new SwarmCare(
+      {
+        get have() {
+          return t.picker.have;
+        },
+        pieceCount: meta.pieceCount,
+        get uploaded() {
+          return t._uploaded;
+        },
+        get peerCount() {
+          return t.swarm.readyCount;
+        },
+        availability: (i) => t.picker.availability(i),
+        readyPeers: () => t.swarm.ready(),
+      },
+      init.superSeed === true && init.have.complete,
+    );
+    if (init.superSeed === true && !init.have.complete) setImmediate(() => this.emit('warning', 'super-seeding needs the complete data: seeding normally'));
     for (const p of init.peers) this.addPeer(p);
     if (init.announce && meta.announce.length > 0) {
       this.announcer = new Announcer({
@@ -152,7 +178,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.announcer?.start();
     this.startDiscovery();
     this.connectMore(performance.now());
-    if (this.resumePath !== undefined) void this.saveResume(false).catch(() => {});
+    this.webSeedFeature.start();
+    // Resume data trusted at start stays as it is (clean, matching the files) until something
+    // changes: no rewrite, no fsync. A crash then re-checks only files whose mtime moved.
+    if (this.resumePath !== undefined && !this.resumeOnDisk) void this.saveResume(false).catch(() => {});
     setImmediate(() => this.checkDone());
   }
 
@@ -234,7 +263,50 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
       uploadRate: this.upMeter.rate(now),
       peers: this.swarm.readyCount,
       eta: left <= 0 ? 0 : downloadRate > 0 ? left / downloadRate : Infinity,
+      health: this.care.figures(now),
     };
+  }
+
+  /**
+   * Replication in the swarm we see (our pieces + the connected peers' bitfields): local
+   * and swarm fractions, least and mean (distributed copies) replication, and the pieces
+   * held by exactly one peer, us included. O(pieces): for once a second or an API call.
+   */
+  health(): TorrentHealth {
+    return this.care.health();
+  }
+
+  /** Super-seeding (BEP 16) is on: peers are offered one piece at a time. */
+  get superSeeding(): boolean {
+    return this.care.superSeeding;
+  }
+
+  /** Ends super-seeding: every peer is told about every piece it lacks. */
+  stopSuperSeeding(): void {
+    this.care.stopSuperSeeding();
+  }
+
+  /** A drain is running (see drain()). */
+  get draining(): boolean {
+    return this.care.draining;
+  }
+
+  /**
+   * Leaves gracefully: first hands every piece we hold that fewer than `minCopies` (default
+   * 1) connected peers hold to peers that lack it (the likeliest to stay first), then closes
+   * (announcing `stopped`) unless `close: false`. Bounded by `timeoutMs` (default 60 s);
+   * the result lists the pieces still at risk. A second call while one runs joins it.
+   */
+  async drain(opts: DrainOptions = {}): Promise<DrainResult> {
+    const running = this._state === 'downloading' || this._state === 'seeding';
+    const result = await this.care.drain(opts, running, () => this.rechoke(performance.now()));
+    if (opts.close !== false) await this.close();
+    return result;
+  }
+
+  /** BEP 19 web seeds: url, state, bytes, errors. */
+  get webSeeds(): WebSeedInfo[] {
+    return this.webSeedFeature.list();
   }
 
   /** Connected peers (after the handshake). */
@@ -282,9 +354,107 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.connectMore(performance.now());
   }
 
-  /** Downloads only these files (indexes into metainfo.files); [] or undefined = all. */
+  /** Limits for this torrent in bytes/s (0 = none); the client's global limits apply as well. */
+  setRateLimits(limits: RateLimits): void {
+    const now = performance.now();
+    if (limits.download !== undefined) this.downLimit.setLimit(limits.download, now);
+    if (limits.upload !== undefined) this.upLimit.setLimit(limits.upload, now);
+    this.client.bandwidth.kick();
+  }
+
+  get rateLimits(): { download: number; upload: number } {
+    return { download: this.downLimit.limit, upload: this.upLimit.limit };
+  }
+
+  /** Wakes throttled connections (PeerHost). */
+  get bandwidth(): BandwidthScheduler {
+    return this.client.bandwidth;
+  }
+
+  /** Per tracker URL: state, last and next announce (ms since the epoch), seeders, leechers, peers returned, error. */
+  trackers(): TrackerStatus[] {
+    if (this.announcer) return this.announcer.status();
+    return this.metainfo.announce.flatMap((tier, ti) => tier.map((url) => ({ url, tier: ti, state: 'idle' as const })));
+  }
+
+  /** Peers we unchoke now. */
+  get unchokedPeers(): number {
+    let n = 0;
+    for (const c of this.swarm.ready()) if (!c.amChoking) n++;
+    return n;
+  }
+
+  /** 0..1 while a recheck runs (1 otherwise). */
+  get recheckProgress(): number {
+    return this._recheckProgress;
+  }
+
+  /**
+   * Re-hashes the data on disk and updates what we have: pieces found are announced,
+   * pieces missing or corrupt are downloaded again. Peers are disconnected while it runs
+   * (state 'checking') and dialled again after; resume data is rewritten. A paused torrent
+   * stays paused. Concurrent calls share one run.
+   */
+  recheck(): Promise<RecheckResult> {
+    if (this._state === 'closed' || this._state === 'error') return Promise.reject(new EngineError('closed', `torrent ${this.id} is ${this._state}`, { infoHash: this.id }));
+    const run = (this.rechecking ??= this.doRecheck().finally(() => (this.rechecking = undefined)));
+    return run.then(() => this._lastRecheck ?? { gained: 0, lost: 0, checked: 0 });
+  }
+
+  /** What the last recheck found (undefined before the first). */
+  get lastRecheck(): RecheckResult | undefined {
+    return this._lastRecheck;
+  }
+
+  private _lastRecheck: RecheckResult | undefined;
+
+  private async doRecheck(): Promise<void> {
+    const was = this._state;
+    this._state = 'checking';
+    this._recheckProgress = 0;
+    for (const c of [...this.swarm.conns]) c.close('rechecking');
+    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+    await this.storage.flush().catch(() => {});
+    this.reader.cache.clear();
+    const res = await recheckPieces(this.metainfo, this.storage, this.picker, (d, t) => (this._recheckProgress = t > 0 ? d / t : 1), (i) => (this.bufs[i] = undefined));
+    this._recheckProgress = 1;
+    this._lastRecheck = res;
+    if (this._state !== 'checking') return; // closed meanwhile
+    this.applyMask(this.wantedMask); // recounts verified bytes
+    this.resumeOnDisk = false;
+    this.resumeDirty = false;
+    if (this.picker.remaining > 0) this.doneEmitted = false;
+    this._state = was === 'paused' ? 'paused' : this.doneEmitted ? 'seeding' : 'downloading';
+    await this.saveResume(false).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
+    this.connectMore(performance.now());
+    this.checkDone();
+  }
+
+  /** Downloads only these files (indexes into metainfo.files); [] or undefined = all. Resets priorities to normal. */
   select(fileIndexes?: readonly number[]): void {
     this.applySelection(fileIndexes);
+    this.picker.setPiecePriorities(new Uint8Array(this.pieceCount).fill(1));
+    this.afterSelection();
+  }
+
+  /**
+   * Per-file priorities, one per file: 'skip' files are not downloaded, pieces of 'high'
+   * files are started before 'normal' ones and 'low' ones last (a piece shared by two
+   * files takes the higher). Throws EngineError on a wrong count.
+   */
+  setFilePriorities(priorities: readonly FilePriority[]): void {
+    this.applyPriorities(priorities);
+    if (this._state !== 'closed') this.afterSelection();
+  }
+
+  private applyPriorities(priorities: readonly FilePriority[]): void {
+    const m = this.metainfo;
+    const plan = planPieces(m.pieceLength, m.totalLength, m.files, priorities);
+    this.applyMask(plan.wanted);
+    this.picker.setPiecePriorities(plan.priority);
+  }
+
+  private afterSelection(): void {
     if (this.picker.remaining > 0 && this._state === 'seeding') {
       this._state = 'downloading';
       this.doneEmitted = false;
@@ -304,7 +474,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
       const set = new Set(fileIndexes);
       flags = files.map((_, i) => set.has(i));
     }
-    const mask = wantedPieces(this.metainfo.pieceLength, this.metainfo.totalLength, files, flags);
+    this.applyMask(wantedPieces(this.metainfo.pieceLength, this.metainfo.totalLength, files, flags));
+  }
+
+  private applyMask(mask: Uint8Array): void {
     this.wantedMask = mask;
     for (const d of this.picker.setWantedMask(mask)) d.peer.ref.sendCancel(d.request.index, d.request.begin, d.request.length);
     this.wantedBytes = 0;
@@ -329,6 +502,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
 
   private async doClose(): Promise<void> {
     const failed = this._state === 'error';
+    this.care.cancel();
     this._state = 'closed';
     clearTimeout(this.redialTimer);
     for (const u of this.unwatch.splice(0)) u();
@@ -337,7 +511,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     await this.features.close();
     while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
     if (this.saving) await this.saving.catch(() => {});
-    if (!failed) await this.saveResume(true).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
+    // Unchanged since a trusted start: the clean resume file on disk is still exact.
+    if (!failed && !this.resumeOnDisk) await this.saveResume(true).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
     await stopping;
     await this.storage.close().catch(() => {});
     this.client.removeTorrent(this);
@@ -345,10 +520,25 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
 
   // ---- PeerHost ----
 
+  /** Super-seeding hides our pieces at the handshake. */
+  get hidePieces(): boolean {
+    return this.care.hidePieces;
+  }
+
+  /** Super-seeding serves only the pieces offered to each peer. */
+  get uploadGate(): ((c: PeerConnection, index: number) => boolean) | undefined {
+    return this.care.uploadGate;
+  }
+
+
+  onPeerHave(c: PeerConnection, index: number): void {
+    this.care.onPeerHave(c, index);
+  }
+
   attach(c: PeerConnection): boolean {
     if (this._state !== 'downloading' && this._state !== 'seeding') return false;
     if (c.incoming && this.swarm.readyCount >= this.maxPeers) return false;
-    if (!this.swarm.admit(c)) return false;
+    if (!this.swarm.admit(c, this.client.peerId)) return false;
     this.emit('peer', { type: 'connect', address: c.address, peerId: c.peerIdHex, client: c.client, incoming: c.incoming });
     return true;
   }
@@ -359,6 +549,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.swarm.remove(c, now);
     if (c.pp) this.picker.removePeer(c.pp);
     if (wasIn && c.ready) this.features.peerClosed(c, reason);
+    this.care.peerClosed(c);
     this.scheduleRedial(now);
     if (wasIn && c.ready) {
       this.emit('peer', { type: 'disconnect', address: c.address, peerId: c.peerIdHex, client: c.client, incoming: c.incoming, reason, downloaded: c.downloaded, uploaded: c.uploaded });
@@ -371,9 +562,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
 
   onPeerInterested(c: PeerConnection): void {
     if (!c.amChoking) return;
+    if (this.care.draining) return; // the drain picks whom to unchoke
     let unchoked = 0;
     for (const p of this.swarm.ready()) if (!p.amChoking) unchoked++;
-    if (unchoked < this.choker.uploadSlots + 1) c.unchoke();
+    if (unchoked < this.choker.uploadSlots + 1 && this.client.slots.take()) c.unchoke();
   }
 
   onUploaded(bytes: number, now: number): void {
@@ -399,6 +591,23 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
       this.wasted += len;
     } else {
       c.countUnexpected(len);
+    }
+  }
+
+  /** Blocks of one piece from a web seed (src/engine/webseed): stored, hashed and written as a peer's. */
+  private onWebSeedData(pp: PickerPeer<PeerConnection>, index: number, begin: number, data: Buffer): void {
+    this._downloaded += data.length;
+    this.downMeter.add(data.length, performance.now());
+    for (let off = 0; off < data.length; off += BLOCK_SIZE) {
+      const len = Math.min(BLOCK_SIZE, data.length - off);
+      const out = this.picker.onBlock(pp, index, begin + off, len);
+      if (out.status === 'duplicate') this.wasted += len;
+      if (out.status !== 'accepted' && out.status !== 'complete') continue;
+      let buf = this.bufs[index];
+      if (buf === undefined) buf = this.bufs[index] = this.pool.get(this.pieceSize(index));
+      buf.set(data.subarray(off, off + len), begin + off);
+      for (const q of out.cancel) q.ref.sendCancel(index, begin + off, len);
+      if (out.status === 'complete') this.verify(index, buf);
     }
   }
 
@@ -433,6 +642,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.picker.pieceVerified(index);
     if (this.wantedMask[index]) this.verifiedBytes += buf.length;
     this.resumeDirty = true;
+    this.resumeOnDisk = false;
     const msg = encodeHave(index);
     for (const c of this.swarm.ready()) {
       c.sendHave(msg, index);
@@ -447,6 +657,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     const senders = this.picker.pieceFailed(index);
     this.emit('warning', `piece ${index} failed its hash check (from ${senders.length} peer${senders.length === 1 ? '' : 's'})`);
     for (const s of senders) {
+      if (this.webSeedFeature.blame(s)) continue;
       const c = s.ref;
       c.hashFails += senders.length === 1 ? 2 : 1;
       if (c.hashFails >= BAN_POINTS) {
@@ -472,10 +683,11 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     for (const c of this.swarm.ready()) c.updateInterest();
     const complete = this.picker.have.complete;
     if (complete) this.announcer?.completed();
-    // Complete: truncate() also creates the zero-length files no piece ever wrote.
-    void (complete ? this.storage.truncate() : Promise.resolve())
+    // Complete: truncate() also creates the zero-length files no piece ever wrote. Not needed
+    // when trusted resume data says nothing changed since a run that did it (a restart).
+    void (complete && !this.resumeOnDisk ? this.storage.truncate() : Promise.resolve())
       .then(() => this.storage.flush())
-      .then(() => this.saveResume(false))
+      .then(() => (this.resumeOnDisk ? undefined : this.saveResume(false)))
       .catch(() => {})
       .finally(() => {
         this.emit('done');
@@ -523,6 +735,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
       if (complete && c.ready && c.pp !== undefined && (c.pp.seed || c.pp.bitfield.complete)) c.close('both seeds');
     }
     this.rechoke(now);
+    this.care.tick(now, complete);
     this.features.tick(now);
     this.connectMore(now);
     if (this.announcer && this.swarm.readyCount < this.maxPeers / 2 && !complete) this.announcer.wantPeers();
@@ -538,7 +751,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   }
 
   private rechoke(now: number): void {
-    rechoke(this.choker, [...this.swarm.ready()], now, this.picker.remaining === 0);
+    if (this.care.rechoke(this.swarm.ready())) return;
+    rechoke(this.choker, [...this.swarm.ready()], now, this.picker.remaining === 0, this.client.slots);
   }
 
   // ---- resume data ----
@@ -546,6 +760,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private saveResume(clean: boolean): Promise<void> {
     const path = this.resumePath;
     if (path === undefined) return Promise.resolve();
+    if (!clean) this.resumeOnDisk = false;
     const next = (this.saving ?? Promise.resolve())
       .catch(() => {})
       .then(() => saveResumeFile(path, this.storage, this.infoHash, this.picker.have, clean));

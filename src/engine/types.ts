@@ -1,6 +1,9 @@
 import type { Metainfo } from '../metainfo/types.js';
 import type { Storage, StorageLayout } from '../storage/interface.js';
 import type { PeerDiscovery } from './discovery.js';
+import type { HealthFigures } from './health.js';
+import type { FilePriority } from './priority.js';
+import type { WebSeedOptions } from './webseed/types.js';
 
 /** Options of a `Client` (one listener, many torrents). */
 export interface ClientOptions {
@@ -16,6 +19,11 @@ export interface ClientOptions {
   readonly maxPeers?: number;
   /** Regular upload slots per torrent, besides the optimistic one (default 4). */
   readonly uploadSlots?: number;
+  /** Peers unchoked at once over all torrents (default: no global cap). */
+  readonly maxUploadSlots?: number;
+  /** Global rate limits in bytes/s, 0 = unlimited (default); see also Client.setRateLimits. */
+  readonly downloadLimit?: number;
+  readonly uploadLimit?: number;
   /** Do not accept incoming connections (outgoing only). Default false. */
   readonly noListen?: boolean;
   /** Lowest re-announce interval in seconds honoured (default 30; tests lower it). */
@@ -33,8 +41,19 @@ export interface AddOptions {
   readonly path: string;
   /** File indexes to download (default: all). */
   readonly select?: readonly number[];
+  /**
+   * Per-file priority, one per file ('skip' = not downloaded; 'high' files' pieces are
+   * picked first, 'low' last). Overrides `select` when given.
+   */
+  readonly priorities?: readonly FilePriority[];
   /** Pick pieces in order (streaming) instead of rarest first. */
   readonly sequential?: boolean;
+  /**
+   * Super-seeding (BEP 16) for an initial seeder: peers are offered one piece at a time so
+   * the first full copy reaches the swarm with the least upload. Ignored unless the data
+   * is complete; ends by itself once every piece has been seen at some peer.
+   */
+  readonly superSeed?: boolean;
   /**
    * Keep serving peers once complete (default true). With false the torrent stops
    * (peers closed, `stopped` announced) right after 'done'.
@@ -57,6 +76,8 @@ export interface AddOptions {
   readonly inFlightBytes?: number;
   /** Seeding read cache budget, bytes (default 64 MiB). */
   readonly cacheBytes?: number;
+  /** BEP 19 web seeds: extra URLs, connections, retry timing; false: none (default: the torrent's url-list). */
+  readonly webSeeds?: WebSeedOptions | false;
 }
 
 export type TorrentSource = Buffer | Uint8Array | string | Metainfo;
@@ -82,6 +103,8 @@ export interface TorrentProgress {
   readonly peers: number;
   /** Seconds to completion at the current rate (Infinity when stalled, 0 when done). */
   readonly eta: number;
+  /** Replication in the swarm we see (Torrent.health() adds the single-holder pieces). */
+  readonly health: HealthFigures;
 }
 
 /** One connected peer, as `Torrent.peers` lists it. */

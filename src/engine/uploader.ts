@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { CachedReader } from '../storage/cache.js';
 import { encodePieceHeader, encodeReject } from '../wire/encode.js';
+import type { RateLimiter } from './limits.js';
 import { RateMeter } from './rate.js';
 import { UploadQueue } from './upload-queue.js';
 
@@ -17,6 +18,8 @@ export class Uploader {
   readonly queue: UploadQueue;
   readonly rate: RateMeter;
   uploaded = 0;
+  /** The last serve stopped for lack of upload tokens (wait for the bandwidth timer). */
+  throttled = false;
   private loading = false;
 
   constructor(
@@ -31,16 +34,23 @@ export class Uploader {
   /**
    * Sends queued blocks while the socket takes them. Returns the payload bytes sent now;
    * `resume` is called when a piece missing from the cache has been loaded, `fail` when it
-   * cannot be read.
+   * cannot be read. With a `limit`, each block is paid for before it is written (a block
+   * may take the balance into debt); with nothing left `throttled` is set and serving stops.
    */
-  serve(reader: CachedReader, now: number, resume: () => void, fail: (why: string) => void): number {
+  serve(reader: CachedReader, now: number, resume: () => void, fail: (why: string) => void, limit?: RateLimiter): number {
+    this.throttled = false;
     if (this.loading) return 0;
     const q = this.queue;
+    const limited = limit !== undefined && limit.limited;
     let sent = 0;
     while (q.length > 0 && this.socket.writableLength < SEND_HIGH_WATER) {
       const index = q.index;
       const begin = q.begin;
       const length = q.blockLength;
+      if (limited && limit.available(now) <= 0) {
+        this.throttled = true;
+        break;
+      }
       const block = reader.peek(index, begin, length);
       if (block === undefined) {
         this.loading = true;
@@ -57,6 +67,7 @@ export class Uploader {
         break;
       }
       q.shift();
+      if (limited) limit.take(length, now);
       this.socket.write(encodePieceHeader(index, begin, length));
       this.socket.write(block);
       sent += length;

@@ -112,6 +112,8 @@ export async function createTorrent(path: string, opts: CreateOptions = {}): Pro
     files: sources,
     pieceLength,
     totalLength: total,
+    // This thread hashes too: one worker fewer to start, and hashing begins at once.
+    inline: true,
     ...(opts.threads !== undefined && { threads: opts.threads }),
     ...(opts.signal && { signal: opts.signal }),
     ...(onProgress && { onProgress: (n: number) => onProgress(n, total) }),

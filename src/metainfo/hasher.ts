@@ -1,13 +1,16 @@
 /**
  * Parallel piece hashing: a small pool of worker_threads (one per core, fewer for little
  * data), each hashing a contiguous range of pieces at a time (hash-worker.ts). Shared by
- * `createTorrent` and `verifyData`. The main thread only hands out ranges (two queued per
- * worker) and polls a shared progress counter every ~100 ms.
+ * `createTorrent` and `verifyData`. The main thread hands out ranges (two queued per
+ * worker) and polls a shared progress counter every ~100 ms; with `inline` it is also one
+ * of the hashers (hash-range.ts), so one worker fewer is started and hashing begins at once
+ * instead of after the workers' start-up (tens of ms each).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ShoalError } from '../core/errors.js';
 import type { HashClose, HashInit, HashJob, HashReply, HashSource } from './hash-protocol.js';
+import { RangeHasher } from './hash-range.js';
 
 export type { HashSource } from './hash-protocol.js';
 
@@ -24,8 +27,14 @@ export interface HashRunOptions {
   readonly totalLength: number;
   /** Piece ranges [first, end) to hash; default all pieces. */
   readonly ranges?: readonly (readonly [number, number])[];
-  /** Worker count; default os.availableParallelism(), never more than there are ranges of work. */
+  /** Hashing threads; default os.availableParallelism(), never more than there are ranges of work. */
   readonly threads?: number;
+  /**
+   * The calling thread hashes too, as one of `threads` (threads - 1 workers; none for one).
+   * It is then busy for a few ms per read buffer at a time; fine for a command that only
+   * hashes (create), not for a process serving peers. Default false.
+   */
+  readonly inline?: boolean;
   /** See HashInit.lenient. Default false. */
   readonly lenient?: boolean;
   readonly signal?: AbortSignal;
@@ -101,6 +110,8 @@ export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
 
   const workers: Worker[] = [];
   const exits: Promise<void>[] = [];
+  const inline = opts.inline ?? false;
+  const workerCount = inline ? threads - 1 : threads;
   let next = 0;
   let pending = jobs.length;
   let failure: HashError | undefined;
@@ -129,7 +140,20 @@ export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
     return true;
   };
 
-  for (let i = 0; i < threads; i++) {
+  const onReply = (reply: HashReply, again: () => void): void => {
+    if (reply.type === 'error') {
+      stop(new HashError(reply.code, reply.message, reply.path === undefined ? {} : { path: reply.path }));
+      return;
+    }
+    const job = jobs[reply.id]!;
+    digests.set(reply.digests, job[0] * 20);
+    for (const p of reply.unreadable) unreadable.add(p);
+    pending--;
+    if (pending === 0) settle();
+    else if (!failure) again();
+  };
+
+  for (let i = 0; i < workerCount; i++) {
     const init: HashInit = {
       files: opts.files,
       pieceLength,
@@ -155,20 +179,27 @@ export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
     w.on('exit', (code) => {
       if (pending > 0) stop(failure ?? new HashError('EHASH_WORKER', `hash worker exited early (code ${code})`));
     });
-    w.on('message', (reply: HashReply) => {
-      if (reply.type === 'error') {
-        stop(new HashError(reply.code, reply.message, reply.path === undefined ? {} : { path: reply.path }));
-        return;
-      }
-      const job = jobs[reply.id]!;
-      digests.set(reply.digests, job[0] * 20);
-      for (const p of reply.unreadable) unreadable.add(p);
-      pending--;
-      if (pending === 0) settle();
-      else if (!failure) dispatch(w);
-    });
+    w.on('message', (reply: HashReply) => onReply(reply, () => dispatch(w)));
     for (let q = 0; q < QUEUE_DEPTH; q++) dispatch(w);
   }
+
+  /** The calling thread's share (inline): takes the next job whenever it is free. */
+  const runInline = async (): Promise<void> => {
+    const init: HashInit = { files: opts.files, pieceLength, totalLength, bufferSize, lenient: opts.lenient ?? false, progress: shared, slot: threads - 1, stopSlot: threads };
+    const h = new RangeHasher(init, () => Atomics.load(counters, threads) !== 0n);
+    try {
+      while (!failure && next < jobs.length) {
+        const id = next++;
+        const job = jobs[id]!;
+        const reply = await h.runJob({ type: 'job', id, first: job[0], end: job[1] });
+        if (reply === 'stopped') return;
+        onReply(reply, () => {});
+      }
+    } finally {
+      h.close();
+    }
+  };
+  const inlineDone = inline && !failure ? runInline().catch((e: unknown) => stop(new HashError('EHASH_WORKER', `hashing failed: ${(e as Error).message}`, {}, { cause: e }))) : undefined;
 
   signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.onProgress) {
@@ -192,6 +223,7 @@ export async function hashPieces(opts: HashRunOptions): Promise<HashRunResult> {
     const close: HashClose = { type: 'close' };
     for (const w of workers) w.postMessage(close);
     await Promise.all(exits);
+    await inlineDone;
   }
   if (failure) throw failure;
   return { digests, unreadable };

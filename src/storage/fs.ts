@@ -9,6 +9,7 @@ import type { HandleEntry } from './handles.js';
 import type { FileStat, Storage, StorageLayout } from './interface.js';
 import { checkFile, checkPiece, checkPieceData, rangeSpans } from './range.js';
 import { SafeTree } from './safe.js';
+import { writeSliced } from './write-slices.js';
 
 export interface FsStorageOptions {
   /** Most file handles kept open (default 32; in-use handles may exceed it briefly). */
@@ -134,11 +135,7 @@ export class FsStorage implements Storage {
 
   private writeSpan(fileIndex: number, pos: number, data: Uint8Array): Promise<void> {
     return this.withHandle(fileIndex, true, 'write', async ({ fh }) => {
-      let done = 0;
-      while (done < data.length) {
-        const { bytesWritten } = await fh.write(data, done, data.length - done, pos + done);
-        done += bytesWritten;
-      }
+      await writeSliced(fh.fd, data, pos);
       this.dirty.add(fileIndex);
     });
   }

@@ -113,7 +113,8 @@ test('torrent lifecycle: share, add (upload, base64), list, get, files, limits, 
   assert.equal((await call(b.d, 'POST', `/api/v1/torrents/${hash}/start`, { body: {} })).json.state !== 'stopped', true);
   const verified = await call(b.d, 'POST', `/api/v1/torrents/${hash}/verify`, { body: {} });
   assert.equal(verified.status, 200);
-  assert.equal(b.d.manager.get(hash).torrent?.checkedPieces, got.pieceCount, 'verify hashed every piece');
+  // A running torrent is rechecked in place (Torrent.recheck): every piece hashed again.
+  assert.equal(b.d.manager.get(hash).torrent?.lastRecheck?.checked, got.pieceCount, 'verify hashed every piece');
   assert.equal(verified.json.progress, 1);
 
   // Remove with data.
@@ -192,13 +193,13 @@ test('error codes: ALREADY_EXISTS, NOT_FOUND, INVALID_ARGUMENT, CONFLICT, INTERN
   assert.equal(internal.json.error.code, 'INTERNAL');
 });
 
-test('magnet and bare info-hash: clear error without a catalog, fetched from a shoal tracker catalog with one', async (t) => {
+test('magnet and bare info-hash: metadata from peers (BEP 9) or from a shoal tracker catalog; NOT_FOUND when nobody has it', async (t) => {
   const tracker = await startTracker({ host: '127.0.0.1', http: 0, udp: false });
   t.after(() => tracker.close());
   const catalog = `http://127.0.0.1:${tracker.httpPort}`;
   const seeder = await testDaemon({ catalog, trackers: [`${catalog}/announce`] });
-  const plain = await testDaemon();
-  const leech = await testDaemon({ catalog });
+  const plain = await testDaemon({ metadataTimeout: 1500 });
+  const leech = await testDaemon({ catalog, metadataTimeout: 1500 });
   t.after(() => Promise.all([seeder.close(), plain.close(), leech.close()]));
 
   const file = await sharedFile(seeder, 'cat.bin', 70_000);
@@ -214,10 +215,18 @@ test('magnet and bare info-hash: clear error without a catalog, fetched from a s
   const listed = (await (await fetch(`${catalog}/torrents`)).json()) as { infoHash: string }[];
   assert.ok(listed.some((x) => x.infoHash === hash), 'the tracker catalog lists the shared torrent');
 
+  // No catalog and no peer that knows the torrent: NOT_FOUND once the metadata wait ends.
   const noCat = await call(plain.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${hash}` } });
-  assert.equal(noCat.status, 400);
-  assert.equal(noCat.json.error.code, 'INVALID_ARGUMENT');
-  assert.match(noCat.json.error.message, /not supported yet/);
+  assert.equal(noCat.status, 404);
+  assert.equal(noCat.json.error.code, 'NOT_FOUND');
+  assert.match(noCat.json.error.message, /no peer sent the metadata/);
+  // With a peer in the link (x.pe), the metadata comes from it (BEP 9) and the data follows.
+  const xpe = `127.0.0.1:${seeder.d.manager.client.listenPort}`;
+  const fromPeer = await call(plain.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${hash}&x.pe=${xpe}` } });
+  assert.equal(fromPeer.status, 201, fromPeer.body.toString());
+  assert.equal(fromPeer.json.name, 'cat.bin');
+  await until(async () => (await call(plain.d, 'GET', `/api/v1/torrents/${hash}`)).json.progress === 1, 30_000, 'download after BEP 9');
+  assert.deepEqual(await readFile(join(plain.downloadDir, 'cat.bin')), await readFile(file));
 
   const byHash = await call(leech.d, 'POST', '/api/v1/torrents', { body: { infoHash: hash.toUpperCase() } });
   assert.equal(byHash.status, 201, byHash.body.toString());

@@ -60,7 +60,8 @@ test('transmission-remote adds, lists, stops, starts, verifies and removes torre
   assert.notEqual(td.d.manager.get(created.infoHash.hex).state, 'stopped');
   assert.doesNotMatch((await remote(port, '-l')).out, /Stopped\s+pack/);
   assert.equal((await remote(port, '-t', '1', '-v')).code, 0);
-  assert.equal(td.d.manager.get(created.infoHash.hex).torrent?.checkedPieces, created.pieceCount);
+  // Verify rechecks the running torrent in place: every piece hashed again.
+  assert.equal(td.d.manager.get(created.infoHash.hex).torrent?.lastRecheck?.checked, created.pieceCount);
 
   const files = await remote(port, '-t', '1', '-f');
   assert.match(files.out, /a\.bin/);
@@ -81,7 +82,7 @@ test('transmission-remote adds, lists, stops, starts, verifies and removes torre
 });
 
 test('Transmission RPC by hand: session-id handshake, torrent-get fields, torrent-add by metainfo, remove with data', async (t) => {
-  const td = await testDaemon();
+  const td = await testDaemon({ metadataTimeout: 1000 });
   t.after(() => td.close());
   const first = await call(td.d, 'POST', '/transmission/rpc', { body: { method: 'session-get' } });
   assert.equal(first.status, 409);
@@ -105,7 +106,7 @@ test('Transmission RPC by hand: session-id handshake, torrent-get fields, torren
   const bad = await rpc({ method: 'torrent-add', arguments: { metainfo: 'bm90IGEgdG9ycmVudA==' } });
   assert.notEqual(bad.json.result, 'success');
   const magnet = await rpc({ method: 'torrent-add', arguments: { filename: `magnet:?xt=urn:btih:${'aa'.repeat(20)}` } });
-  assert.match(magnet.json.result, /not supported yet/);
+  assert.match(magnet.json.result, /no peer sent the metadata/);
   const traversal = await rpc({ method: 'torrent-add', arguments: { metainfo: created.torrent.toString('base64'), 'download-dir': '/etc' } });
   assert.match(traversal.json.result, /outside the allowed folders/);
 

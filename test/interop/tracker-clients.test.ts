@@ -15,7 +15,7 @@ import { freePort } from '../tracker/redis-helper.js';
 import { has, start, type Proc } from './tracker/procs.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const LT_SCRIPT = join(repoRoot, 'test/interop/tracker/lt_peer.py');
+const LT_SCRIPT = join(repoRoot, 'test/interop/peers/lt_peer.py');
 const PY = '/usr/bin/python3';
 const haveLt = spawnSync(PY, ['-c', 'import libtorrent'], { stdio: 'ignore' }).status === 0;
 const haveAria2 = has('aria2c');
@@ -79,10 +79,17 @@ async function aria2Args(dirPath: string, port: number, udp: boolean): Promise<s
   ];
 }
 
+/**
+ * The shared libtorrent driver (test/interop/peers/lt_peer.py) announcing to the torrent's
+ * tracker; its stdin stays open (it exits when stdin closes). A leecher exits 0 once
+ * finished, after re-announcing; a seeder skips its hash check and runs until killed.
+ */
 async function ltPeer(mode: 'seed' | 'leech', torrent: string, saveDir: string): Promise<Proc> {
-  const p = start(PY, [LT_SCRIPT, mode, torrent, saveDir, String(await freePort())]);
+  const args = [LT_SCRIPT, '--mode', mode, '--torrent', torrent, '--save', saveDir, '--port', String(await freePort()), '--trackers', '--interval', '0.1'];
+  args.push(...(mode === 'seed' ? ['--seed-mode'] : ['--exit-on-finish']));
+  const p = start(PY, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   procs.push(p);
-  await p.waitFor(/listening/);
+  await p.waitFor(/"event": "listening"/);
   return p;
 }
 
@@ -114,7 +121,7 @@ for (const transport of ['http', 'udp'] as const) {
       const s = await setup(`aria2lt-${transport}.bin`, url());
       const seeder = await aria2Seed(s.torrent, s.seedDir, transport === 'udp');
       const leech = await ltPeer('leech', s.torrent, s.leechDir);
-      await leech.waitFor(/finished/, 80_000);
+      await leech.waitFor(/"event": "finished"/, 80_000);
       assert.equal(await leech.exit(), 0, leech.output().slice(-1500));
       assert.ok((await readFile(join(s.leechDir, `aria2lt-${transport}.bin`))).equals(data));
       // libtorrent announced "completed" before it left.

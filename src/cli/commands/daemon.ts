@@ -4,6 +4,7 @@ import { startDaemon } from '../../daemon/index.js';
 import type { DaemonOptions } from '../../daemon/index.js';
 import { UsageError, type Command, type ParsedValues } from '../command.js';
 import { intOption, list, str } from './args.js';
+import { DHT_OPTIONS, DHT_USAGE, LSD_OPTIONS, LSD_USAGE, dhtFromFlags, lsdFromFlags } from './download.js';
 
 const USAGE = `shoal daemon [--host 127.0.0.1] [--port 9091] [--data DIR] [--download-dir DIR]
              [--share-root DIR]… [--peer-port N] [--tracker URL]… [--catalog URL]
@@ -32,12 +33,21 @@ RPC endpoint (/transmission/rpc). State survives restarts (in --data).
   --max-connections N     peer connections over all torrents (default 200)
   --max-peers N           peers per torrent (default 50)
   --upload-slots N        upload slots per torrent (default 4)
+  --max-upload-slots N    peers unchoked at once over all torrents (default 40; 0: no cap)
+  --metadata-timeout S    how long an add by magnet or info-hash waits for peers to send
+                          the metadata, seconds (default 60)
   --download-limit B      global download limit, bytes/s (0: none)
   --upload-limit B        global upload limit, bytes/s (0: none)
   --web DIR               folder with the web UI's built files
+${DHT_USAGE.replace('beside the data', 'in DATA/.shoal').replace('any free port', 'the peer port')}
+${LSD_USAGE}
 
 The API token is stored in DATA/token (mode 0600) and printed once, at first start.
 SIGINT/SIGTERM stop every torrent cleanly (resume data written) and exit.`;
+
+function secondsToMs(s: number | undefined): number | undefined {
+  return s === undefined ? undefined : s * 1000;
+}
 
 export const daemonCommand: Command = {
   name: 'daemon',
@@ -60,9 +70,13 @@ export const daemonCommand: Command = {
     'max-connections': { type: 'string' },
     'max-peers': { type: 'string' },
     'upload-slots': { type: 'string' },
+    'max-upload-slots': { type: 'string' },
+    'metadata-timeout': { type: 'string' },
     'download-limit': { type: 'string' },
     'upload-limit': { type: 'string' },
     web: { type: 'string' },
+    ...DHT_OPTIONS,
+    ...LSD_OPTIONS,
   },
 
   async run(values: ParsedValues, positionals: string[]): Promise<number> {
@@ -93,11 +107,18 @@ export const daemonCommand: Command = {
       ...opt('maxConnections', intOption(values, 'max-connections', 1, 100_000)),
       ...opt('maxPeers', intOption(values, 'max-peers', 1, 10_000)),
       ...opt('uploadSlots', intOption(values, 'upload-slots', 1, 1000)),
+      ...opt('maxUploadSlots', intOption(values, 'max-upload-slots', 0, 100_000)),
+      ...opt('metadataTimeout', secondsToMs(intOption(values, 'metadata-timeout', 1, 86_400))),
       ...opt('downloadLimit', intOption(values, 'download-limit', 0, Number.MAX_SAFE_INTEGER)),
       ...opt('uploadLimit', intOption(values, 'upload-limit', 0, Number.MAX_SAFE_INTEGER)),
       ...opt('webRoot', str(values, 'web')),
     };
-    const d = await startDaemon(o);
+    // The DHT listens on the peer port's number (UDP) unless told otherwise, like other clients.
+    const dhtValues = values['dht-port'] === undefined ? { ...values, 'dht-port': values['peer-port'] ?? '6881' } : values;
+    const warn = (e: Record<string, unknown>): void => console.error(`shoal daemon: ${String(e['message'])}`);
+    const dht = dhtFromFlags(dhtValues, o.dataDir, false, warn);
+    const lsd = lsdFromFlags(values, false, warn);
+    const d = await startDaemon({ ...o, discovery: [...(dht ? [dht] : []), ...(lsd ? [lsd] : [])] });
     const r = d.restored;
     console.log(`shoal daemon: API ${d.url}/api/v1  Transmission RPC ${d.url}/transmission/rpc  peers on port ${d.peerPort}`);
     console.log(`shoal daemon: ${r.restored} torrents restored in ${Math.round(r.ms)} ms (${r.hashedPieces} pieces hashed${r.failed ? `, ${r.failed} could not be loaded` : ''})`);

@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ShoalError } from '../../core/errors.js';
 import { Client } from '../../engine/client.js';
+import { DhtDiscovery, defaultDhtBootstrap, parseNodeAddress } from '../../engine/dht-discovery.js';
+import { LsdDiscovery } from '../../engine/lsd.js';
 import { parseHostPort } from '../../engine/swarm.js';
 import type { Torrent } from '../../engine/torrent.js';
 import type { AddOptions } from '../../engine/types.js';
@@ -9,11 +11,39 @@ import type { Metainfo } from '../../metainfo/types.js';
 import { UsageError, type Command, type ParsedValues } from '../command.js';
 import { formatBytes, formatDuration, formatRate } from '../format.js';
 import { intOption, list, str } from './args.js';
+import { healthText } from '../progress.js';
+import type { HealthFigures } from '../../engine/health.js';
 import { readTorrentFile } from './info.js';
+
+/** The DHT flags of `download` and `seed`. */
+export const DHT_USAGE = `      --no-dht            do not use the DHT (on by default; always off for private torrents)
+      --dht-port N        UDP port for the DHT (default: any free port)
+      --dht-bootstrap HOST:PORT
+                          DHT node to start from (repeatable; default: the well-known
+                          routers; the routing table is kept in .shoal/dht.dat
+                          beside the data)`;
+export const DHT_OPTIONS = {
+  dht: { type: 'boolean' },
+  'no-dht': { type: 'boolean' },
+  'dht-port': { type: 'string' },
+  'dht-bootstrap': { type: 'string', multiple: true },
+} as const;
+
+/** The LSD flags of `download` and `seed` (BEP 14 local service discovery). */
+export const LSD_USAGE = `      --no-lsd            do not announce on / listen to the local network (BEP 14
+                          multicast; on by default, always off for private torrents)`;
+export const LSD_OPTIONS = { lsd: { type: 'boolean' }, 'no-lsd': { type: 'boolean' } } as const;
+
+/** The LSD peer source the flags ask for (undefined when off or for a private torrent). */
+export function lsdFromFlags(values: ParsedValues, isPrivate: boolean, emit: (o: Record<string, unknown>) => void): LsdDiscovery | undefined {
+  if (values.lsd === true && values['no-lsd'] === true) throw new UsageError('--lsd and --no-lsd contradict each other');
+  if (values['no-lsd'] === true || isPrivate) return undefined;
+  return new LsdDiscovery({ onWarning: (message) => emit({ event: 'warning', message }) });
+}
 
 export const downloadCommand: Command = {
   name: 'download',
-  usage: `usage: shoal download FILE.torrent [-o DIR] [--peer HOST:PORT]... [options]
+  usage: `usage: shoal download FILE.torrent|MAGNET|INFOHASH [-o DIR] [--peer HOST:PORT]... [options]
 
 Downloads into DIR (default: the current folder); the torrent's file or folder goes
 inside DIR under the torrent's name. Announces to the torrent's trackers and connects
@@ -21,7 +51,10 @@ to every --peer. Exits 0 once every selected piece is verified on disk, or keeps
 seeding with --seed until Ctrl-C (which announces 'stopped' and exits cleanly).
 Running the same command again resumes: verified pieces are kept, and after a clean
 stop nothing is re-hashed. Resume data lives in DIR/.shoal/<infohash>.resume.
-Magnet links are not supported yet.
+A magnet link (or a bare 40-hex / 32-base32 info-hash) first fetches the metadata
+from peers (its x.pe peers, --peer, its trackers, the DHT), saves it as
+DIR/<name>.torrent (DIR/<name>.1.torrent… if a different file is there) and then
+downloads it; its so= files are selected unless --select is given.
 
 Options:
   -o, --output DIR        download folder (default: .)
@@ -31,6 +64,10 @@ Options:
       --max-peers N       peer connections for this torrent (default 50)
       --select LIST       only these files: indexes from \`shoal info\`, e.g. 0,2,5-7
       --sequential        download pieces in order (for streaming)
+      --metadata-only     magnet: save the .torrent in DIR, print its path, exit 0
+      --metadata-timeout S  magnet: give up fetching metadata after S seconds
+${DHT_USAGE}
+${LSD_USAGE}
   -q, --quiet             no progress output
       --json              one JSON event per line on stdout`,
   options: {
@@ -41,15 +78,20 @@ Options:
     'max-peers': { type: 'string' },
     select: { type: 'string' },
     sequential: { type: 'boolean' },
+    'metadata-only': { type: 'boolean' },
+    'metadata-timeout': { type: 'string' },
+    ...DHT_OPTIONS,
+    ...LSD_OPTIONS,
     quiet: { type: 'boolean', short: 'q' },
     json: { type: 'boolean' },
   },
   async run(values, positionals) {
-    if (positionals.length !== 1) throw new UsageError('expected one .torrent file');
+    if (positionals.length !== 1) throw new UsageError('expected one .torrent file or magnet link');
     const src = positionals[0]!;
     if (/^magnet:/i.test(src) || /^[0-9a-f]{40}$/i.test(src) || /^[a-z2-7]{32}$/i.test(src)) {
-      throw new ShoalError('EMAGNET', 'magnet links are not supported yet');
+      return (await import('./magnet-fetch.js')).downloadMagnet(src, values);
     }
+    if (values['metadata-only'] === true) throw new UsageError('--metadata-only needs a magnet link or info-hash');
     const meta = parseTorrent(await readTorrentFile(src));
     const dir = resolve(str(values, 'output') ?? '.');
     const select = parseSelect(str(values, 'select'), meta.files.length);
@@ -64,6 +106,21 @@ Options:
     });
   },
 };
+
+/** The DHT peer source the flags ask for (undefined when off or for a private torrent). */
+export function dhtFromFlags(values: ParsedValues, dir: string, isPrivate: boolean, emit: (o: Record<string, unknown>) => void): DhtDiscovery | undefined {
+  if (values.dht === true && values['no-dht'] === true) throw new UsageError('--dht and --no-dht contradict each other');
+  const dhtPort = intOption(values, 'dht-port', 0, 65535);
+  const bootstrap = list(values, 'dht-bootstrap');
+  for (const b of bootstrap) if (!parseNodeAddress(b)) throw new UsageError(`--dht-bootstrap: expected HOST:PORT (IPv6 as [::1]:6881), got ${b}`);
+  if (values['no-dht'] === true || isPrivate) return undefined;
+  return new DhtDiscovery({
+    port: dhtPort ?? 0,
+    bootstrap: bootstrap.length > 0 ? bootstrap : defaultDhtBootstrap(process.env),
+    statePath: join(dir, '.shoal', 'dht.dat'),
+    onWarning: (message) => emit({ event: 'warning', message: `dht: ${message}` }),
+  });
+}
 
 /** --peer values must be HOST:PORT (usage error otherwise). */
 export function checkPeers(peers: readonly string[]): void {
@@ -85,18 +142,34 @@ export function parseSelect(s: string | undefined, fileCount: number): number[] 
   return [...out].sort((x, y) => x - y);
 }
 
+/** What a command's leave step (e.g. `seed --drain`) may use while the torrent is still open. */
+export interface StopIO {
+  /** A line of its own (above the status line). */
+  note(msg: string): void;
+  /** Replaces the status line (progress updates pause while this is used). */
+  status(line: string): void;
+  /** A --json event. */
+  emit(o: Record<string, unknown>): void;
+}
+
+/** Runs before the client closes on Ctrl-C/SIGTERM; a second signal aborts it. */
+export type BeforeStop = (t: Torrent, io: StopIO, signal: AbortSignal) => Promise<void>;
+
 /**
  * Runs one torrent to completion (or seeds until a signal) with progress output; shared by
  * `download` and `seed`. Returns the exit code.
  */
-export async function transfer(meta: Metainfo, values: ParsedValues, add: AddOptions & { seed: boolean }, opts: { requireComplete?: boolean } = {}): Promise<number> {
+export async function transfer(meta: Metainfo, values: ParsedValues, add: AddOptions & { seed: boolean }, opts: { requireComplete?: boolean; beforeStop?: BeforeStop; client?: Client } = {}): Promise<number> {
   const json = values.json === true;
   const quiet = values.quiet === true;
   const port = intOption(values, 'port', 0, 65535) ?? 0;
   const emit = (o: Record<string, unknown>): void => {
     if (json) process.stdout.write(`${JSON.stringify(o)}\n`);
   };
-  const client = new Client({ port });
+  // A magnet download brings the client that fetched its metadata (DHT included).
+  const lsd = opts.client ? undefined : lsdFromFlags(values, meta.private, emit);
+  const dht = opts.client ? undefined : dhtFromFlags(values, add.path, meta.private, emit);
+  const client = opts.client ?? new Client({ port, discovery: [...(dht ? [dht] : []), ...(lsd ? [lsd] : [])] });
   const started = performance.now();
   let torrent: Torrent;
   try {
@@ -125,7 +198,17 @@ export async function transfer(meta: Metainfo, values: ParsedValues, add: AddOpt
       emit({ event: 'stopped', reason: why, downloaded: t.downloaded, uploaded: t.uploaded });
       done(code);
     };
-    const onSignal = (): void => void finish(0, 'signal');
+    let leaving: AbortController | undefined;
+    const onSignal = (): void => {
+      if (leaving !== undefined) return leaving.abort(); // second signal: leave now
+      const before = opts.beforeStop;
+      if (before === undefined || finished) return void finish(0, 'signal');
+      leaving = new AbortController();
+      const io: StopIO = { note: (m) => view.note(m), status: (l) => view.status(l), emit };
+      void before(t, io, leaving.signal)
+        .catch((e: unknown) => view.note(`shoal: ${(e as Error).message}`))
+        .finally(() => void finish(0, 'signal'));
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     t.on('piece', (index) => emit({ event: 'piece', index, have: t.have.count }));
@@ -136,7 +219,7 @@ export async function transfer(meta: Metainfo, values: ParsedValues, add: AddOpt
     });
     t.on('progress', (p) => {
       emit({ event: 'progress', ...p, eta: Number.isFinite(p.eta) ? p.eta : null });
-      view.update(p.progress, p.downloadRate, p.uploadRate, p.peers, p.eta, p.state);
+      view.update(p.progress, p.downloadRate, p.uploadRate, p.peers, p.eta, p.state, p.health);
     });
     t.on('error', (e) => {
       emit({ event: 'error', message: e.message });
@@ -160,18 +243,34 @@ class StatusLine {
   private readonly tty = process.stderr.isTTY === true;
   private last = 0;
   private drawn = false;
+  private held = false;
 
   constructor(
     private readonly name: string,
     private readonly silent: boolean,
   ) {}
 
-  update(progress: number, down: number, up: number, peers: number, eta: number, state: string): void {
-    if (this.silent) return;
+  update(progress: number, down: number, up: number, peers: number, eta: number, state: string, health?: HealthFigures): void {
+    if (this.silent || this.held) return;
     const now = performance.now();
     if (!this.tty && now - this.last < 5000) return;
     this.last = now;
-    const line = `${this.name} ${(progress * 100).toFixed(1)}%  down ${formatRate(down)}  up ${formatRate(up)}  ${peers} peer${peers === 1 ? '' : 's'}  ${state === 'seeding' ? 'seeding' : `ETA ${formatDuration(eta)}`}`;
+    const swarm = health === undefined ? '' : `  ${healthText(health)}`;
+    this.draw(`${this.name} ${(progress * 100).toFixed(1)}%  down ${formatRate(down)}  up ${formatRate(up)}  ${peers} peer${peers === 1 ? '' : 's'}${swarm}  ${state === 'seeding' ? 'seeding' : `ETA ${formatDuration(eta)}`}`);
+  }
+
+  /** A line of the caller's instead of the progress (which stops updating). */
+  status(line: string): void {
+    if (this.silent) return;
+    const first = !this.held;
+    this.held = true;
+    const now = performance.now();
+    if (!first && !this.tty && now - this.last < 5000) return;
+    this.last = now;
+    this.draw(line);
+  }
+
+  private draw(line: string): void {
     if (this.tty) {
       const cols = process.stderr.columns ?? 100;
       process.stderr.write(`\r\x1b[K${line.slice(0, cols - 1)}`);

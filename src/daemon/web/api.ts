@@ -19,6 +19,18 @@ export interface Summary {
   downloadDir: string;
   addedAt: number;
   doneAt: number | null;
+  /** Replication in the swarm the daemon sees. */
+  health?: HealthView;
+}
+
+export interface HealthView {
+  localFraction: number;
+  swarmFraction: number;
+  leastReplication: number;
+  /** Distributed copies. */
+  meanReplication: number;
+  singleHolderCount: number;
+  peers: number;
 }
 
 export type Priority = 'skip' | 'low' | 'normal' | 'high';
@@ -36,8 +48,14 @@ export interface FileView {
 export interface TrackerView {
   url: string;
   tier: number;
-  status: 'active' | 'error' | 'inactive';
+  status: 'inactive' | 'idle' | 'announcing' | 'ok' | 'error';
   error: string | null;
+  warning: string | null;
+  lastAnnounce: number | null;
+  nextAnnounce: number | null;
+  seeders: number | null;
+  leechers: number | null;
+  peers: number | null;
 }
 
 export interface PeerView {
@@ -58,6 +76,8 @@ export interface Detail extends Summary {
   files: FileView[];
   trackers: TrackerView[];
   peerList: PeerView[];
+  /** Pieces held by exactly one peer (us included), as ranges '0-3,7'. */
+  singleHolderRanges?: string;
 }
 
 export interface Pieces {

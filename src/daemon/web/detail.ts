@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api.js';
 import type { Detail, Pieces, Priority } from './api.js';
-import { bytes, percent, rate } from './format.js';
+import { ago, bytes, percent, rate, until } from './format.js';
 import { html } from './html.js';
 import type { VNode } from './html.js';
 import { PieceMap } from './pieces.js';
@@ -41,14 +41,19 @@ function Files({ d, onError }: { d: Detail; onError: (m: string) => void }): VNo
 
 function Trackers({ d }: { d: Detail }): VNode {
   if (d.trackers.length === 0) return html`<p class="muted">No trackers: peers come from the ones given when adding, and from incoming connections.</p>`;
+  const n = (v: number | null): string => (v === null ? '—' : String(v));
   return html`<table class="sub">
-    <thead><tr><th>Tracker</th><th class="num">Tier</th><th>Status</th></tr></thead>
+    <thead><tr><th>Tracker</th><th class="num hide-s">Tier</th><th>Status</th><th class="num hide-s">Last</th><th class="num hide-s">Next</th><th class="num" title="seeders / leechers the tracker reports">S / L</th><th class="num hide-s" title="peers returned by the last announce">Peers</th></tr></thead>
     <tbody>
       ${d.trackers.map(
-        (t) => html`<tr key=${t.url}>
-          <td class="name">${t.url}</td>
-          <td class="num">${t.tier + 1}</td>
-          <td><span class=${`badge t-${t.status}`}>${t.status}</span>${t.error ? html` <span class="muted">${t.error}</span>` : null}</td>
+        (t) => html`<tr key=${t.url} data-tracker=${t.url} data-status=${t.status}>
+          <td class="name" title=${t.url}>${t.url}${t.error ? html`<div class="error small">${t.error}</div>` : t.warning ? html`<div class="muted small">${t.warning}</div>` : null}</td>
+          <td class="num hide-s">${t.tier + 1}</td>
+          <td><span class=${`badge t-${t.status}`}>${t.status}</span></td>
+          <td class="num hide-s">${ago(t.lastAnnounce)}</td>
+          <td class="num hide-s">${until(t.nextAnnounce)}</td>
+          <td class="num">${n(t.seeders)} / ${n(t.leechers)}</td>
+          <td class="num hide-s">${n(t.peers)}</td>
         </tr>`,
       )}
     </tbody>
@@ -72,6 +77,18 @@ function Peers({ d }: { d: Detail }): VNode {
       })}
     </tbody>
   </table>`;
+}
+
+/** Swarm health: how many copies of the file the swarm we see holds, and where it is thin. */
+function Health({ d }: { d: Detail }): VNode {
+  const h = d.health!;
+  return html`<p class="small health" aria-label="Swarm health">
+    <span title="pieces we hold">local ${percent(h.localFraction)}</span> ·
+    <span title="pieces held by anyone we see, us included">swarm ${percent(h.swarmFraction)}</span> ·
+    <span title="copies of the rarest piece">least copies ${h.leastReplication}</span> ·
+    <span title="distributed copies: least copies + the fraction of pieces with more">distributed copies ${h.meanReplication.toFixed(2)}</span> ·
+    <span title="pieces held by exactly one peer, us included">single holder ${h.singleHolderCount}${h.singleHolderCount > 0 && d.singleHolderRanges ? html` <span class="mono muted">(${d.singleHolderRanges})</span>` : null}</span>
+  </p>`;
 }
 
 export function DetailPanel({ hash, onClose }: { hash: string; onClose: () => void }): VNode {
@@ -122,6 +139,7 @@ export function DetailPanel({ hash, onClose }: { hash: string; onClose: () => vo
     </header>
     ${err ? html`<p class="error" role="alert">${err}</p>` : null}
     <${PieceMap} data=${pieces} />
+    ${d?.health ? html`<${Health} d=${d} />` : null}
     <nav class="tabs" role="tablist">
       ${tabs.map(([k, label]) => html`<button role="tab" aria-selected=${tab === k} class=${tab === k ? 'tab on' : 'tab'} onClick=${() => setTab(k)}>${label}</button>`)}
     </nav>

@@ -29,3 +29,19 @@ export function eta(s: number | null, state: string): string {
   if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
   return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
 }
+
+function span(s: number): string {
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+/** '12 s ago' from a time in ms since the epoch ('—' for null). */
+export function ago(ms: number | null): string {
+  return ms === null ? '—' : `${span(Math.max(0, Math.round((Date.now() - ms) / 1000)))} ago`;
+}
+
+/** 'in 5 min' from a time in ms since the epoch ('—' for null). */
+export function until(ms: number | null): string {
+  return ms === null ? '—' : `in ${span(Math.max(0, Math.round((ms - Date.now()) / 1000)))}`;
+}

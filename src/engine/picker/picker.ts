@@ -187,6 +187,25 @@ export class PiecePicker<T = unknown> extends PickerCore<T> {
     return dropped;
   }
 
+  /**
+   * Piece priority level: 0 low, 1 normal (default), 2 high. Rarest-first picks new pieces
+   * of the highest level first (partial pieces are still finished first); sequential mode
+   * ignores levels. O(1).
+   */
+  setPiecePriority(i: number, level: number): void {
+    if (this.valid(i)) this.index.setPriority(i, level);
+  }
+
+  /** setPiecePriority for every piece (e.g. planPieces().priority). O(pieces). */
+  setPiecePriorities(levels: Uint8Array): void {
+    if (levels.length !== this.pieceCount) throw new SchedulerError('priority array length does not match the piece count', { length: levels.length, pieceCount: this.pieceCount });
+    for (let i = 0; i < this.pieceCount; i++) this.index.setPriority(i, levels[i]!);
+  }
+
+  piecePriority(i: number): number {
+    return this.index.priority(i);
+  }
+
   // ---- picking ----
 
   /**
@@ -311,6 +330,19 @@ export class PiecePicker<T = unknown> extends PickerCore<T> {
     if (!wasNeeded) return;
     this.remainingCount--;
     for (const p of this.peers) if (p.bitfield.get(i)) p.interesting--;
+  }
+
+  /**
+   * A piece we had is missing or corrupt on disk (found by a recheck): it is needed again.
+   * O(peers).
+   */
+  pieceLost(i: number): void {
+    if (!this.valid(i) || !this.have.get(i)) return;
+    this.have.set(i, false);
+    if (!this.wanted[i]) return;
+    this.remainingCount++;
+    for (const p of this.peers) if (p.bitfield.get(i)) p.interesting++;
+    if (!this.active[i]) this.indexInsert(i);
   }
 
   /**

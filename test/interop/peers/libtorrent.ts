@@ -19,7 +19,12 @@ export interface LtEvent {
 }
 
 export interface LtPeerOptions {
-  torrent: string;
+  /** .torrent path; or `magnet` (metadata from peers, BEP 9), optionally saved to `saveTorrent`. */
+  torrent?: string;
+  magnet?: string;
+  saveTorrent?: string;
+  /** Seconds between progress lines (and metadata checks); default 0.5. */
+  interval?: number;
   save: string;
   mode: 'seed' | 'leech';
   port?: number;
@@ -44,6 +49,7 @@ export class LtPeer {
       } catch {
         return;
       }
+      if (process.env['LT_DEBUG']) process.stderr.write(`lt_peer: ${line}\n`); // LT_DEBUG=1: see what libtorrent reports
       this.events.push(ev);
       this.waiters = this.waiters.filter((w) => (w.pred(ev) ? (w.resolve(ev), false) : true));
     });
@@ -52,7 +58,9 @@ export class LtPeer {
   }
 
   static async start(o: LtPeerOptions): Promise<LtPeer> {
-    const args = [SCRIPT, '--torrent', o.torrent, '--save', o.save, '--mode', o.mode, '--port', String(o.port ?? 0)];
+    const args = [SCRIPT, ...(o.magnet !== undefined ? ['--magnet', o.magnet] : ['--torrent', o.torrent ?? '']), '--save', o.save, '--mode', o.mode, '--port', String(o.port ?? 0)];
+    if (o.saveTorrent !== undefined) args.push('--save-torrent', o.saveTorrent);
+    if (o.interval !== undefined) args.push('--interval', String(o.interval));
     for (const p of o.peers ?? []) args.push('--peer', p);
     if (o.fast) args.push('--fast');
     if (o.seedMode) args.push('--seed-mode');

@@ -57,6 +57,7 @@ export interface DrainHost {
   readonly uploaded: number;
   /** Connected peers holding piece i (not us). */
   availability(i: number): number;
+  pieceSize(i: number): number;
   /** Peers past the handshake. */
   readyPeers(): Iterable<PeerConnection>;
 }
@@ -167,8 +168,16 @@ export class Drainer {
     if (this.finished) return;
     this.assigned.delete(c);
     const pp = c.pp;
-    if (pp === undefined || !(pp.seed || pp.bitfield.complete)) return;
+    if (pp === undefined || !(pp.seed || pp.bitfield.complete || this.sentTheRest(c))) return;
     for (let i = 0; i < this.departed.length; i++) if (this.departed[i]! < 0xffff) this.departed[i]!++;
+  }
+
+  /** We uploaded it at least every byte it had not announced (its last HAVEs may be in flight). */
+  private sentTheRest(c: PeerConnection): boolean {
+    const bf = c.pp!.bitfield;
+    let missing = 0;
+    for (let i = 0; i < this.departed.length; i++) if (!bf.get(i)) missing += this.host.pieceSize(i);
+    return missing > 0 && c.uploaded >= missing;
   }
 
   private copies(i: number): number {

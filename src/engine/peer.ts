@@ -282,8 +282,13 @@ export class PeerConnection {
         if (m.extId === 0) this.onExtensionHandshake(m.payload);
         else h.features.extended(this, m.extId, m.payload);
         return;
+      case 'suggest':
+        if (!this.fast) return; // BEP 6 only: tolerated and ignored without it
+        if (!picker.peerSuggest(pp, m.index)) return this.violation(`suggest ${m.index} out of range`);
+        this.needRefill = true;
+        return;
       default:
-        // suggest, port, unknown ids, extension messages we did not announce: ignored.
+        // port, unknown ids, extension messages we did not announce: ignored.
         return;
     }
   }

@@ -153,6 +153,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
           return t.swarm.readyCount;
         },
         availability: (i) => t.picker.availability(i),
+        pieceSize: (i) => t.pieceSize(i),
         readyPeers: () => t.swarm.ready(),
       },
       init.superSeed === true && init.have.complete,

@@ -300,3 +300,25 @@ test('HAVE_ALL counts as a seed in O(1); disconnects subtract', () => {
   assert.throws(() => p.peerBitfield(h, new Bitfield(4)), SchedulerError);
   ok(p);
 });
+
+test('SUGGEST (BEP 6): a suggested piece is started before the rarest one; stale and out-of-range suggestions are dropped', () => {
+  const p = make(10);
+  // Piece 9 is the rarest (only a has it); a suggests piece 2, which two peers have.
+  const a = peer(p, 'a', 'all');
+  peer(p, 'b', [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  peer(p, 'c', [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(p.peerSuggest(a, 10), false, 'out of range');
+  assert.equal(p.peerSuggest(a, 2), true);
+  const first = p.pick(a, 4);
+  assert.deepEqual([...new Set(first.map((r) => r.index))], [2], 'the suggestion first');
+  // Its next new piece is the rarest again.
+  const next = p.pick(a, 4);
+  assert.deepEqual([...new Set(next.map((r) => r.index))], [9]);
+  // A suggestion for a piece already in flight or verified is skipped; the list keeps 8.
+  for (let i = 0; i < 12; i++) p.peerSuggest(a, i % 10);
+  assert.equal(a.suggested.length, 8);
+  p.peerSuggest(a, 2);
+  const later = p.pick(a, 4);
+  assert.ok(later.every((r) => r.index !== 2 && r.index !== 9), 'in-flight pieces are not started again');
+  ok(p);
+});

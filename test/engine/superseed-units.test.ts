@@ -56,6 +56,7 @@ function hostOf(n: number, peers: Fake[], have?: Bitfield): DrainHost {
     pieceCount: n,
     uploaded: 0,
     availability: (i) => peers.filter((p) => !p.conn.closed && p.conn.pp!.has(i)).length,
+    pieceSize: () => 16384,
     readyPeers: () => peers.filter((p) => !p.conn.closed).map((p) => p.conn),
   };
 }

@@ -14,6 +14,8 @@ export class PickerPeer<T = unknown> {
   choking = true;
   /** Pieces the peer lets us request while choked (BEP 6 ALLOWED_FAST), usually under 10. */
   readonly allowedFast: number[] = [];
+  /** Pieces the peer suggested (BEP 6 SUGGEST), newest last, at most 8: started before rarest-first. */
+  readonly suggested: number[] = [];
   /** Block keys we have asked this peer for and not yet had or given up. */
   readonly outstanding = new Set<number>();
   /** How many pieces we need does the peer have; > 0 means we are interested. */

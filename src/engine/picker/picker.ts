@@ -120,6 +120,19 @@ export class PiecePicker<T = unknown> extends PickerCore<T> {
     this.subtract(p);
   }
 
+  /**
+   * SUGGEST (BEP 6): the peer would like us to take this piece (a seed pointing at the
+   * swarm's rare pieces, or a drain handing over its last copies). Honoured when we start
+   * a new piece from it, before rarest-first. Keeps the newest 8; false when out of range.
+   */
+  peerSuggest(p: PickerPeer<T>, i: number): boolean {
+    if (!this.valid(i)) return false;
+    if (p.suggested.includes(i)) return true;
+    if (p.suggested.length >= 8) p.suggested.shift();
+    p.suggested.push(i);
+    return true;
+  }
+
   /** ALLOWED_FAST (BEP 6). Returns false for an index out of range. Keeps at most 64. */
   peerAllowedFast(p: PickerPeer<T>, i: number): boolean {
     if (!this.valid(i)) return false;
@@ -229,12 +242,23 @@ export class PiecePicker<T = unknown> extends PickerCore<T> {
       } else k++;
     }
     while (count > 0 && this.inFlight.length < this.maxPiecesInFlight) {
-      const i = restricted ? this.firstAllowed(p) : this.sequential ? this.firstInOrder(p) : this.index.find((j) => p.bitfield.get(j));
+      let i = restricted ? this.firstAllowed(p) : this.sequential ? this.firstInOrder(p) : this.firstSuggested(p);
+      if (i < 0 && !restricted && !this.sequential) i = this.index.find((j) => p.bitfield.get(j));
       if (i < 0) break;
       count = this.take(p, this.start(i), count, out);
     }
     if (count > 0 && this.endgame) this.duplicate(p, count, restricted, out);
     return out;
+  }
+
+  /** The oldest suggested piece that is still pickable and the peer has (dropping stale ones); -1 if none. */
+  private firstSuggested(p: PickerPeer<T>): number {
+    const s = p.suggested;
+    while (s.length > 0) {
+      const i = s.shift()!;
+      if (this.index.has(i) && p.bitfield.get(i)) return i;
+    }
+    return -1;
   }
 
   /**

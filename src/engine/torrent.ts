@@ -8,7 +8,8 @@ import type { Storage } from '../storage/interface.js';
 import { Announcer } from '../tracker/client/announcer.js';
 import { encodeHave } from '../wire/encode.js';
 import { Choker } from './choker.js';
-import { PieceBuffers, peerInfo, rechoke, saveResumeFile } from './torrent-helpers.js';
+import { peerInfo, rechoke, saveResumeFile } from './torrent-helpers.js';
+import { PiecePipeline } from './piece-pipeline.js';
 import type { PeerDiscovery, PeerAddress } from './discovery.js';
 import { EngineError } from './engine-errors.js';
 import { Features } from './features.js';
@@ -19,7 +20,6 @@ import type { FilePriority } from './priority.js';
 import { recheckPieces } from './recheck.js';
 import type { RecheckResult } from './recheck.js';
 import type { TrackerStatus } from '../tracker/client/announcer.js';
-import { hashMatches, hashPiece } from './hash.js';
 import type { DrainOptions, DrainResult } from './drain.js';
 import type { TorrentHealth } from './health.js';
 import { SwarmCare } from './swarm-care.js';
@@ -78,8 +78,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private readonly swarm = new Swarm();
   private readonly choker: Choker<PeerConnection>;
   private readonly announcer: Announcer | undefined;
-  private readonly bufs: (Buffer | undefined)[];
-  private readonly writes = new Set<Promise<void>>();
+  /** Piece buffers, hashing and writes, selection byte counts (piece-pipeline.ts). */
+  private readonly pieces: PiecePipeline;
   private readonly downMeter: RateMeter;
   private readonly upMeter: RateMeter;
   private readonly resumePath: string | undefined;
@@ -89,9 +89,6 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private _downloaded = 0;
   private _uploaded = 0;
   private wasted = 0;
-  private wantedMask: Uint8Array;
-  private wantedBytes = 0;
-  private verifiedBytes = 0;
   private doneEmitted = false;
   private lastResume: number;
   private resumeDirty = false;
@@ -99,7 +96,6 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private closing: Promise<void> | undefined;
   private redialTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void)[] = [];
-  private readonly pool: PieceBuffers;
   /** Health figures, super-seeding, drain, rare-piece suggestions (swarm-care.ts). */
   private readonly care: SwarmCare;
 
@@ -124,14 +120,29 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.maxPeers = init.maxPeers;
     this.picker = new PiecePicker<PeerConnection>({ pieceLength: meta.pieceLength, totalLength: meta.totalLength, have: init.have, inFlightBytes: init.inFlightBytes });
     this.picker.sequential = init.sequential;
-    this.pool = new PieceBuffers(meta.pieceLength, this.picker.maxPiecesInFlight);
     this.reader = new CachedReader(init.storage, new PieceCache(init.cacheBytes));
-    this.bufs = new Array<Buffer | undefined>(meta.pieceCount);
+    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    this.pieces = new PiecePipeline(
+      {
+        pieceHashes: meta.pieces,
+        storage: init.storage,
+        pieceSize: (i) => this.pieceSize(i),
+        get accepting() {
+          return self._state !== 'closed' && self._state !== 'error';
+        },
+        written: (i) => this.pieceWritten(i),
+        hashFailed: (i) => this.hashFailed(i),
+        settled: () => this.checkDone(),
+        failed: (e) => this.fail(e),
+      },
+      meta.pieceCount,
+      meta.pieceLength,
+      this.picker.maxPiecesInFlight,
+    );
     this.choker = new Choker<PeerConnection>({ uploadSlots: client.uploadSlots });
     this.downMeter = new RateMeter(now, 5);
     this.upMeter = new RateMeter(now, 5);
     this.lastResume = now;
-    this.wantedMask = new Uint8Array(meta.pieceCount).fill(1);
     this.pex = this.features.add(new PexFeature(this));
     this.features.add(new MetadataServer(meta));
     this.webSeedFeature = this.features.add(
@@ -166,7 +177,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
         infoHash: this.infoHash,
         peerId: client.peerId,
         port: client.listenPort,
-        stats: () => ({ uploaded: this._uploaded, downloaded: this._downloaded, left: this.wantedBytes - this.verifiedBytes }),
+        stats: () => ({ uploaded: this._uploaded, downloaded: this._downloaded, left: this.pieces.wantedBytes - this.pieces.verifiedBytes }),
         onPeers: (peers) => this.addFoundPeers(peers.map((p) => ({ host: p.ip, port: p.port }))),
         onError: (e) => this.emit('warning', `tracker: ${e.message}`),
         ...(client.minAnnounceInterval !== undefined && { minIntervalFloor: client.minAnnounceInterval }),
@@ -250,12 +261,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   progress(): TorrentProgress {
     const now = performance.now();
     const downloadRate = this.downMeter.rate(now);
-    const left = this.wantedBytes - this.verifiedBytes;
+    const left = this.pieces.wantedBytes - this.pieces.verifiedBytes;
     return {
       state: this._state,
-      verifiedBytes: this.verifiedBytes,
-      wantedBytes: this.wantedBytes,
-      progress: this.wantedBytes > 0 ? this.verifiedBytes / this.wantedBytes : 1,
+      verifiedBytes: this.pieces.verifiedBytes,
+      wantedBytes: this.pieces.wantedBytes,
+      progress: this.pieces.wantedBytes > 0 ? this.pieces.verifiedBytes / this.pieces.wantedBytes : 1,
       piecesHave: this.picker.have.count,
       pieceCount: this.pieceCount,
       downloaded: this._downloaded,
@@ -414,14 +425,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this._state = 'checking';
     this._recheckProgress = 0;
     for (const c of [...this.swarm.conns]) c.close('rechecking');
-    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+    await this.pieces.idle();
     await this.storage.flush().catch(() => {});
     this.reader.cache.clear();
-    const res = await recheckPieces(this.metainfo, this.storage, this.picker, (d, t) => (this._recheckProgress = t > 0 ? d / t : 1), (i) => (this.bufs[i] = undefined));
+    const res = await recheckPieces(this.metainfo, this.storage, this.picker, (d, t) => (this._recheckProgress = t > 0 ? d / t : 1), (i) => this.pieces.drop(i));
     this._recheckProgress = 1;
     this._lastRecheck = res;
     if (this._state !== 'checking') return; // closed meanwhile
-    this.applyMask(this.wantedMask); // recounts verified bytes
+    this.applyMask(this.pieces.wantedMask); // recounts verified bytes
     this.resumeOnDisk = false;
     this.resumeDirty = false;
     if (this.picker.remaining > 0) this.doneEmitted = false;
@@ -479,21 +490,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   }
 
   private applyMask(mask: Uint8Array): void {
-    this.wantedMask = mask;
     for (const d of this.picker.setWantedMask(mask)) d.peer.ref.sendCancel(d.request.index, d.request.begin, d.request.length);
-    this.wantedBytes = 0;
-    this.verifiedBytes = 0;
-    const have = this.picker.have;
-    for (let i = 0; i < this.pieceCount; i++) {
-      if (!mask[i]) {
-        this.bufs[i] = undefined;
-        continue;
-      }
-      const size = this.pieceSize(i);
-      this.wantedBytes += size;
-      if (have.get(i)) this.verifiedBytes += size;
-    }
+    this.pieces.setWanted(mask, this.picker.have);
   }
+
 
   /** Stops: closes peers, announces `stopped`, waits for writes, flushes, writes clean resume data. */
   close(): Promise<void> {
@@ -510,7 +510,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     for (const c of [...this.swarm.conns]) c.close('torrent closed');
     const stopping = this.announcer?.stop(3000);
     await this.features.close();
-    while (this.writes.size > 0) await Promise.allSettled([...this.writes]);
+    await this.pieces.idle();
     if (this.saving) await this.saving.catch(() => {});
     // Unchanged since a trusted start: the clean resume file on disk is still exact.
     if (!failed && !this.resumeOnDisk) await this.saveResume(true).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
@@ -583,11 +583,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     const out = this.picker.onBlock(c.pp!, index, begin, len);
     const st = out.status;
     if (st === 'accepted' || st === 'complete') {
-      let buf = this.bufs[index];
-      if (buf === undefined) buf = this.bufs[index] = this.pool.get(this.pieceSize(index));
-      buf.set(block, begin);
       for (const q of out.cancel) q.ref.sendCancel(index, begin, len);
-      if (st === 'complete') this.verify(index, buf);
+      this.pieces.store(index, begin, block, st === 'complete');
     } else if (st === 'duplicate') {
       this.wasted += len;
     } else {
@@ -604,44 +601,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
       const out = this.picker.onBlock(pp, index, begin + off, len);
       if (out.status === 'duplicate') this.wasted += len;
       if (out.status !== 'accepted' && out.status !== 'complete') continue;
-      let buf = this.bufs[index];
-      if (buf === undefined) buf = this.bufs[index] = this.pool.get(this.pieceSize(index));
-      buf.set(data.subarray(off, off + len), begin + off);
       for (const q of out.cancel) q.ref.sendCancel(index, begin + off, len);
-      if (out.status === 'complete') this.verify(index, buf);
+      this.pieces.store(index, begin + off, data.subarray(off, off + len), out.status === 'complete');
     }
   }
 
-  private verify(index: number, piece: Buffer): void {
-    this.bufs[index] = undefined;
-    const w = hashPiece(piece).then(({ data, digest }) => {
-      if (this._state === 'closed') return;
-      if (!hashMatches(digest, this.metainfo.pieces, index)) {
-        this.pool.release(data);
-        return this.hashFailed(index);
-      }
-      return this.storage.writePiece(index, data).then(() => {
-        this.pieceWritten(index, data);
-        this.pool.release(data);
-      });
-    });
-    this.writes.add(w);
-    w.then(
-      () => {
-        this.writes.delete(w);
-        this.checkDone();
-      },
-      (e: unknown) => {
-        this.writes.delete(w);
-        this.fail(e as Error);
-      },
-    );
-  }
-
-  private pieceWritten(index: number, buf: Buffer): void {
+  private pieceWritten(index: number): void {
     if (this._state === 'closed' || this._state === 'error') return;
     this.picker.pieceVerified(index);
-    if (this.wantedMask[index]) this.verifiedBytes += buf.length;
     this.resumeDirty = true;
     this.resumeOnDisk = false;
     const msg = encodeHave(index);
@@ -677,7 +644,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   }
 
   private checkDone(): void {
-    if (this.doneEmitted || this.picker.remaining > 0 || this.writes.size > 0) return;
+    if (this.doneEmitted || this.picker.remaining > 0 || this.pieces.busy) return;
     if (this._state !== 'downloading') return;
     this.doneEmitted = true;
     this._state = 'seeding';

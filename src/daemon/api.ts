@@ -112,7 +112,9 @@ export function apiRoutes(r: Router, d: ApiDeps): void {
       entry = await m.addTorrent(body, opts);
     } else {
       const o = await readJson(req, TORRENT_LIMIT * 2);
-      const opts = await addOptions(o);
+      // Magnet / info-hash: answered at once (state 'metadata') unless wait: true (or ?wait=true).
+      const wait = bool(o['wait'] ?? url.searchParams.get('wait') ?? undefined, 'wait');
+      const opts = { ...(await addOptions(o)), ...(wait !== undefined && { wait }) };
       const sources = ['torrent', 'magnet', 'infoHash'].filter((k) => o[k] !== undefined);
       if (sources.length !== 1) throw new ApiError('INVALID_ARGUMENT', 'give exactly one of torrent (base64 .torrent), magnet, infoHash');
       if (o['torrent'] !== undefined) {
@@ -135,6 +137,7 @@ export function apiRoutes(r: Router, d: ApiDeps): void {
   r.on('GET', `${P}/torrents/:id/peers`, ({ res, params }) => sendJson(res, 200, { peers: m.get(params['id']!).torrent?.peers ?? [] }));
   r.on('GET', `${P}/torrents/:id/torrent`, async ({ res, params }) => {
     const e = m.get(params['id']!);
+    if (e.pending) throw new ApiError('NOT_FOUND', `the metadata of ${e.hash} is not in yet`, { infoHash: e.hash });
     const bytes = await m.store.readTorrent(e.hash);
     sendBytes(res, 200, 'application/x-bittorrent', bytes, { 'Content-Disposition': `attachment; filename="${e.hash}.torrent"` });
   });

@@ -28,7 +28,8 @@ export interface Summary {
   infoHash: string;
   name: string;
   state: string;
-  size: number;
+  /** null while the metadata is not in (magnet / info-hash add). */
+  size: number | null;
   progress: number;
   downloadRate: number;
   uploadRate: number;
@@ -44,6 +45,25 @@ export interface Summary {
   doneAt: number | null;
   /** Replication in the swarm we see (see health()); without the single-holder list. */
   health: HealthFigures;
+  /** Only while the metadata is not in: the fetch's progress (null before the first report). */
+  metadata?: MetadataInfo | null;
+}
+
+export interface MetadataInfo {
+  /** Peers known / connected / offering the metadata (BEP 9). */
+  known: number;
+  connected: number;
+  offering: number;
+  /** Metadata size in bytes once a peer told it, else null. */
+  size: number | null;
+  piecesHave: number;
+  pieceCount: number;
+}
+
+function metadataInfo(e: Entry): MetadataInfo | null {
+  const p = e.metadataProgress;
+  if (p === undefined) return null;
+  return { known: p.known, connected: p.connected, offering: p.offering, size: p.size ?? null, piecesHave: p.piecesHave, pieceCount: p.pieceCount };
 }
 
 /** What GET /torrents lists: cheap fields only. */
@@ -57,6 +77,30 @@ export function summary(e: Entry): Summary {
       peers++;
       if (x.pieces === e.meta.pieceCount) seeds++;
     }
+  }
+  if (e.pending) {
+    const mp = metadataInfo(e);
+    return {
+      id: e.id,
+      infoHash: e.hash,
+      name: e.meta.name,
+      state: e.state,
+      size: null,
+      progress: mp !== null && mp.pieceCount > 0 ? mp.piecesHave / mp.pieceCount : 0,
+      downloadRate: 0,
+      uploadRate: 0,
+      downloaded: 0,
+      uploaded: 0,
+      peers: mp?.connected ?? 0,
+      seeds: 0,
+      eta: null,
+      error: e.error ?? null,
+      downloadDir: e.record.downloadDir,
+      addedAt: e.record.addedAt,
+      doneAt: null,
+      health: healthFigures(computeHealth(e.have, () => 0, 0, false)),
+      metadata: mp,
+    };
   }
   const wanted = wantedBytes(e);
   const verified = p?.verifiedBytes ?? verifiedWanted(e);
@@ -126,7 +170,7 @@ export function detail(e: Entry): Record<string, unknown> {
     comment: m.comment ?? null,
     createdBy: m.createdBy ?? null,
     creationDate: m.creationDate ?? null,
-    magnet: magnetFromMetainfo(m),
+    magnet: e.record.magnet ?? magnetFromMetainfo(m),
     limits: { download: e.record.downloadLimit, upload: e.record.uploadLimit },
     files,
     trackers,

@@ -12,7 +12,7 @@ import type { Metainfo } from '../metainfo/types.js';
 import { FsStorage } from '../storage/fs.js';
 import { readResume } from '../storage/resume.js';
 import { fetchFromCatalog } from './catalog.js';
-import { Entry } from './entry.js';
+import { Entry, placeholderMeta } from './entry.js';
 import { ApiError, toApiError } from './errors.js';
 import { summary } from './describe.js';
 import { PRIORITIES, StateStore } from './store.js';
@@ -38,6 +38,12 @@ export interface AddRequest {
   readonly priorities?: readonly Priority[];
   /** BEP 16 super-seeding (for an initial seeder). */
   readonly superSeed?: boolean;
+  /**
+   * Magnet / info-hash adds: wait for the metadata before answering (the old behaviour;
+   * NOT_FOUND after the metadata timeout). Without it the add returns at once with an
+   * entry in state 'metadata'.
+   */
+  readonly wait?: boolean;
 }
 
 /** A daemon event (also sent on the SSE stream as `event: <type>`). */
@@ -142,6 +148,14 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     const entries: Entry[] = [];
     for (const r of records) {
       try {
+        if (typeof r.magnet === 'string') {
+          // Still fetching the metadata at the last shutdown: fetch it again (unless stopped).
+          const m = parseMagnet(r.magnet);
+          if (m.infoHash.hex !== r.infoHash || this.entries.has(r.infoHash)) throw new Error('mismatch');
+          const e = this.register(r, placeholderMeta(m));
+          if (!r.stopped) this.fetchMeta(e);
+          continue;
+        }
         const meta = parseTorrent(await this.store.readTorrent(r.infoHash));
         if (meta.infoHash.hex !== r.infoHash || this.entries.has(r.infoHash)) throw new Error('mismatch');
         const e = this.register(r, meta);
@@ -189,6 +203,11 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     }
     const hash = meta.infoHash.hex;
     if (this.entries.has(hash)) throw new ApiError('ALREADY_EXISTS', `torrent ${hash} is already added`, { infoHash: hash });
+    return this.addParsed(meta, bytes, req);
+  }
+
+  private async addParsed(meta: Metainfo, bytes: Uint8Array, req: AddRequest, pending?: Entry): Promise<Entry> {
+    const hash = meta.infoHash.hex;
     const priorities = req.priorities ? checkPriorities(req.priorities, meta) : undefined;
     const record: TorrentRecord = {
       infoHash: hash,
@@ -203,11 +222,24 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
       addedAt: Date.now(),
     };
     await this.store.saveTorrent(hash, bytes);
-    const e = this.register(record, meta);
+    let e: Entry;
+    if (pending !== undefined) {
+      // The metadata of a magnet / info-hash add is in: the entry keeps its id.
+      e = pending;
+      const r = e.record;
+      delete r.magnet;
+      delete r.startPaused;
+      // Limits set while the metadata was coming are kept.
+      Object.assign(r, record, { addedAt: r.addedAt, downloadLimit: r.downloadLimit, uploadLimit: r.uploadLimit });
+      e.setMeta(meta);
+      e.error = undefined;
+    } else e = this.register(record, meta);
     await this.store.flush();
     this.emitEvent({ type: 'added', torrent: summary(e) });
+    if (pending !== undefined) this.emitState(e);
     if (!record.stopped) {
-      await e.serial(() => this.run(e)).catch((err: unknown) => {
+      // A pending entry's completion already runs in e.serial().
+      await (pending !== undefined ? this.run(e) : e.serial(() => this.run(e))).catch((err: unknown) => {
         e.error = toApiError(err).message;
       });
     }
@@ -251,17 +283,95 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
         return this.addTorrent(bytes, req);
       }
     }
+    if (req.wait !== true) return this.addPending(uri, req);
     const timeout = this.opts.metadataTimeout ?? 60_000;
     let torrent: Buffer;
     try {
       torrent = (await this.client.fetchMetadata(uri, { peers: req.peers ?? [], metadataTimeout: timeout })).torrent;
     } catch (e) {
-      if (e instanceof MetadataError && e.context['reason'] === 'timeout') {
-        throw new ApiError('NOT_FOUND', `no peer sent the metadata of ${hash} within ${Math.round(timeout / 1000)} s (and no catalog has it)`, { infoHash: hash });
-      }
-      throw toApiError(e);
+      throw this.metadataError(e, hash);
     }
     return this.addTorrent(torrent, req);
+  }
+
+  private metadataError(e: unknown, hash: string): ApiError {
+    const timeout = this.opts.metadataTimeout ?? 60_000;
+    if (e instanceof MetadataError && e.context['reason'] === 'timeout') {
+      return new ApiError('NOT_FOUND', `no peer sent the metadata of ${hash} within ${Math.round(timeout / 1000)} s (and no catalog has it)`, { infoHash: hash });
+    }
+    return toApiError(e);
+  }
+
+  /** A magnet / info-hash add answered at once: an entry in state 'metadata' while peers are asked. */
+  private async addPending(uri: string, req: AddRequest): Promise<Entry> {
+    const m = parseMagnet(uri);
+    const record: TorrentRecord = {
+      infoHash: m.infoHash.hex,
+      name: m.name ?? m.infoHash.hex,
+      downloadDir: req.downloadDir ?? this.opts.downloadDir,
+      stopped: false,
+      magnet: uri,
+      ...(req.paused === true && { startPaused: true }),
+      ...(req.priorities && { priorities: [...req.priorities] }),
+      ...(req.superSeed === true && { superSeed: true }),
+      downloadLimit: 0,
+      uploadLimit: 0,
+      peers: [...(req.peers ?? [])],
+      addedAt: Date.now(),
+    };
+    const e = this.register(record, placeholderMeta(m));
+    this.fetchMeta(e, false);
+    await this.store.flush();
+    this.emitEvent({ type: 'added', torrent: summary(e) });
+    return e;
+  }
+
+  /** Fetches a pending entry's metadata from peers (not awaited); then adds it like an upload. */
+  private fetchMeta(e: Entry, announce = true): void {
+    const uri = e.record.magnet;
+    if (uri === undefined || e.fetching !== undefined || this.closed) return;
+    const ac = new AbortController();
+    e.fetching = ac;
+    e.error = undefined;
+    e.metadataProgress = undefined;
+    if (announce) this.emitState(e);
+    // Stop, DELETE and shutdown abort the fetch: its outcome is then ignored.
+    const own = (): boolean => !ac.signal.aborted && this.entries.get(e.hash) === e;
+    this.client
+      .fetchMetadata(uri, {
+        peers: e.record.peers,
+        metadataTimeout: this.opts.metadataTimeout ?? 60_000,
+        signal: ac.signal,
+        onMetadataProgress: (p) => {
+          if (!own()) return;
+          e.metadataProgress = p;
+          this.progressEvent(e);
+        },
+      })
+      .then(
+        (res) =>
+          e.serial(async () => {
+            if (!own()) return;
+            const r = e.record;
+            const req: AddRequest = {
+              downloadDir: r.downloadDir,
+              paused: r.startPaused === true,
+              peers: r.peers,
+              ...(r.priorities && { priorities: r.priorities }),
+              ...(r.superSeed === true && { superSeed: true }),
+            };
+            const parsed = parseTorrent(res.torrent);
+            if (parsed.infoHash.hex !== e.hash) throw new ApiError('INTERNAL', 'metadata with another info-hash', { infoHash: e.hash });
+            await this.addParsed(parsed, res.torrent, req, e);
+          }),
+      )
+      .catch((err: unknown) => {
+        if (!own()) return;
+        if (e.fetching === ac) e.fetching = undefined;
+        e.error = this.metadataError(err, e.hash).message;
+        this.emitEvent({ type: 'error', infoHash: e.hash, message: e.error });
+        this.emitState(e);
+      });
   }
 
   /** Adds the torrent to the engine (resume data trusted when clean) and wires its events. */
@@ -356,6 +466,7 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     return e.serial(async () => {
       e.record.stopped = false;
       await this.store.flush();
+      if (e.pending) return this.fetchMeta(e);
       await this.run(e).catch((err: unknown) => {
         throw toApiError(err);
       });
@@ -370,6 +481,15 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   stop(e: Entry, drain?: { minCopies?: number; timeoutMs?: number }): Promise<DrainResult | undefined> {
     return e.serial(async () => {
       e.record.stopped = true;
+      if (e.pending) {
+        // No metadata yet: the fetch ends; start fetches again.
+        e.fetching?.abort();
+        e.fetching = undefined;
+        e.error = undefined;
+        await this.store.flush();
+        this.emitState(e);
+        return undefined;
+      }
       let drained: DrainResult | undefined;
       if (drain !== undefined && e.torrent !== undefined) {
         drained = await e.torrent.drain({ ...drain, close: false, onProgress: (p) => this.emitEvent({ type: 'drain', infoHash: e.hash, ...p }) });
@@ -388,6 +508,7 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
    */
   verify(e: Entry): Promise<void> {
     return e.serial(async () => {
+      if (e.pending) throw new ApiError('CONFLICT', 'the metadata is not in yet: nothing to verify', { infoHash: e.hash });
       const t = e.torrent;
       if (t !== undefined && t.state !== 'closed' && t.state !== 'error') {
         const done = t.recheck();
@@ -413,10 +534,12 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   remove(e: Entry, deleteData: boolean): Promise<void> {
     return e.serial(async () => {
       if (this.entries.get(e.hash) !== e) return;
+      e.fetching?.abort();
+      e.fetching = undefined;
       await this.halt(e);
       this.entries.delete(e.hash);
       this.byId.delete(e.id);
-      if (deleteData) {
+      if (deleteData && !e.pending) {
         const s = new FsStorage(e.meta, e.record.downloadDir);
         await s.deleteData().finally(() => s.close().catch(() => {}));
       }
@@ -428,6 +551,7 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
 
   /** Sets file priorities (one per file, or a map index -> priority). */
   setPriorities(e: Entry, given: readonly Priority[] | Record<string, Priority>): Promise<void> {
+    if (e.pending) throw new ApiError('CONFLICT', 'the metadata is not in yet: no file list', { infoHash: e.hash });
     const cur = e.record.priorities ?? e.meta.files.map((): Priority => 'normal');
     const next = [...cur];
     if (Array.isArray(given)) {
@@ -461,6 +585,7 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const e of this.entries.values()) e.fetching?.abort();
     await Promise.all([...this.entries.values()].map((e) => e.op.catch(() => {})));
     await this.client.close();
     for (const e of this.entries.values()) {

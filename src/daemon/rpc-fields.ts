@@ -11,6 +11,7 @@ function status(e: Entry): number {
     case 'checking':
       return TR_STATUS.check;
     case 'downloading':
+    case 'metadata':
       return TR_STATUS.download;
     case 'seeding':
       return TR_STATUS.seed;
@@ -53,9 +54,9 @@ export function trField(e: Entry, field: string, s: ReturnType<typeof summary>):
     case 'desiredAvailable':
       return 0;
     case 'percentDone':
-      return s.progress;
+      return e.pending ? 0 : s.progress;
     case 'metadataPercentComplete':
-      return 1;
+      return e.pending ? s.progress : 1;
     case 'recheckProgress':
       return e.torrent?.recheckProgress ?? (e.state === 'checking' ? 0 : 1);
     case 'rateDownload':
@@ -109,7 +110,7 @@ export function trField(e: Entry, field: string, s: ReturnType<typeof summary>):
     case 'pieces':
       return Buffer.from(e.have.buffer).toString('base64');
     case 'magnetLink':
-      return magnetFromMetainfo(m);
+      return e.record.magnet ?? magnetFromMetainfo(m);
     case 'files':
       return m.files.map((f, i) => ({ name: f.path.join('/'), length: f.length, bytesCompleted: fileDone(m, e.have, i) }));
     case 'fileStats':

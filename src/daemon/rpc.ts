@@ -243,7 +243,7 @@ export class TransmissionRpc {
       throw ae;
     }
     const unwanted = Array.isArray(a['files-unwanted']) ? (a['files-unwanted'] as unknown[]) : [];
-    if (unwanted.length > 0 || Array.isArray(a['priority-high']) || Array.isArray(a['priority-low'])) await this.applyFiles(e, a);
+    if (!e.pending && (unwanted.length > 0 || Array.isArray(a['priority-high']) || Array.isArray(a['priority-low']))) await this.applyFiles(e, a);
     return { 'torrent-added': { id: e.id, name: e.meta.name, hashString: e.hash } };
   }
 

@@ -26,6 +26,13 @@ export interface TorrentRecord {
   /** ms since the epoch. */
   addedAt: number;
   doneAt?: number;
+  /**
+   * Added by magnet link or info-hash and the metadata is not in yet (no .torrent file):
+   * the link to fetch it with. `stopped` then means "do not fetch"; `startPaused` keeps the
+   * torrent stopped once the metadata is in.
+   */
+  magnet?: string;
+  startPaused?: boolean;
   /** Payload bytes over every earlier run. */
   downloadedTotal?: number;
   uploadedTotal?: number;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTorrent } from '../../src/metainfo/create.js';
 import { startTracker } from '../../src/tracker/server/index.js';
@@ -216,15 +216,22 @@ test('magnet and bare info-hash: metadata from peers (BEP 9) or from a shoal tra
   assert.ok(listed.some((x) => x.infoHash === hash), 'the tracker catalog lists the shared torrent');
 
   // No catalog and no peer that knows the torrent: NOT_FOUND once the metadata wait ends.
-  const noCat = await call(plain.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${hash}` } });
+  // (wait: true: the old blocking add, answered once the metadata is in or the wait ends.)
+  const noCat = await call(plain.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${hash}`, wait: true } });
   assert.equal(noCat.status, 404);
   assert.equal(noCat.json.error.code, 'NOT_FOUND');
   assert.match(noCat.json.error.message, /no peer sent the metadata/);
   // With a peer in the link (x.pe), the metadata comes from it (BEP 9) and the data follows.
   const xpe = `127.0.0.1:${seeder.d.manager.client.listenPort}`;
+  // Answered at once (state 'metadata'); the .torrent is stored and the download starts once it is in.
   const fromPeer = await call(plain.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${hash}&x.pe=${xpe}` } });
   assert.equal(fromPeer.status, 201, fromPeer.body.toString());
-  assert.equal(fromPeer.json.name, 'cat.bin');
+  assert.equal(fromPeer.json.infoHash, hash);
+  await until(async () => (await call(plain.d, 'GET', `/api/v1/torrents/${hash}`)).json.name === 'cat.bin', 30_000, 'metadata from the x.pe peer');
+  const got = await call(plain.d, 'GET', `/api/v1/torrents/${hash}`);
+  assert.equal(got.json.id, fromPeer.json.id, 'the entry keeps its id');
+  assert.equal(got.json.size, 70_000);
+  assert.equal((await call(plain.d, 'GET', `/api/v1/torrents/${hash}/torrent`)).status, 200);
   await until(async () => (await call(plain.d, 'GET', `/api/v1/torrents/${hash}`)).json.progress === 1, 30_000, 'download after BEP 9');
   assert.deepEqual(await readFile(join(plain.downloadDir, 'cat.bin')), await readFile(file));
 
@@ -240,9 +247,66 @@ test('magnet and bare info-hash: metadata from peers (BEP 9) or from a shoal tra
   await call(leech.d, 'DELETE', `/api/v1/torrents/${hash}`, { headers: { 'X-Shoal-Request': '1' } });
   const again = await call(leech.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${hash}&dn=x`, paused: true } });
   assert.equal(again.status, 201);
-  const unknown = await call(leech.d, 'POST', '/api/v1/torrents', { body: { infoHash: 'cd'.repeat(20) } });
+  const unknown = await call(leech.d, 'POST', `/api/v1/torrents?wait=true`, { body: { infoHash: 'cd'.repeat(20) } });
   assert.equal(unknown.status, 404);
   assert.equal(unknown.json.error.code, 'NOT_FOUND');
+});
+
+test('magnet add without wait: a "metadata" entry at once, then error on timeout; stop/start/DELETE; kept across a restart', async (t) => {
+  const td = await testDaemon({ metadataTimeout: 1200 });
+  let closed = false;
+  t.after(() => (closed ? undefined : td.close()));
+  const hash = 'ef'.repeat(20);
+  const uri = `magnet:?xt=urn:btih:${hash}&dn=${encodeURIComponent('my file')}`;
+  const started = Date.now();
+  const added = await call(td.d, 'POST', '/api/v1/torrents', { body: { magnet: uri } });
+  assert.equal(added.status, 201, added.body.toString());
+  assert.ok(Date.now() - started < 1000, 'answered before the metadata timeout');
+  assert.equal(added.headers['location'], `/api/v1/torrents/${hash}`);
+  assert.equal(added.json.state, 'metadata');
+  assert.equal(added.json.name, 'my file');
+  assert.equal(added.json.size, null);
+  assert.equal(added.json.pieceCount, 0);
+  assert.equal(added.json.magnet, uri);
+  const listed = (await call(td.d, 'GET', '/api/v1/torrents')).json.torrents as { infoHash: string; state: string }[];
+  assert.deepEqual(listed.map((x) => [x.infoHash, x.state]), [[hash, 'metadata']]);
+  assert.equal((await call(td.d, 'GET', `/api/v1/torrents/${hash}/torrent`)).json.error.code, 'NOT_FOUND');
+  assert.equal((await call(td.d, 'POST', `/api/v1/torrents/${hash}/verify`, { headers: { 'X-Shoal-Request': '1' } })).json.error.code, 'CONFLICT');
+  const dup = await call(td.d, 'POST', '/api/v1/torrents', { body: { infoHash: hash } });
+  assert.equal(dup.json.error.code, 'ALREADY_EXISTS');
+
+  // Nobody has it: state error with the reason once --metadata-timeout passes.
+  const failed = await until(async () => {
+    const g = (await call(td.d, 'GET', `/api/v1/torrents/${hash}`)).json;
+    return g.state === 'error' && g;
+  }, 10_000, 'metadata timeout');
+  assert.match(failed.error, /no peer sent the metadata of .* within 1 s/);
+  // Start asks the peers again; stop ends the fetch.
+  assert.equal((await call(td.d, 'POST', `/api/v1/torrents/${hash}/start`, { headers: { 'X-Shoal-Request': '1' } })).json.state, 'metadata');
+  assert.equal((await call(td.d, 'POST', `/api/v1/torrents/${hash}/stop`, { headers: { 'X-Shoal-Request': '1' } })).json.state, 'stopped');
+  assert.equal(td.d.manager.get(hash).fetching, undefined);
+  assert.equal((await call(td.d, 'POST', `/api/v1/torrents/${hash}/start`, { headers: { 'X-Shoal-Request': '1' } })).json.state, 'metadata');
+
+  // Persisted with its magnet link: after a restart on the same folder it fetches again.
+  const other = 'ab'.repeat(20);
+  assert.equal((await call(td.d, 'POST', '/api/v1/torrents', { body: { infoHash: other, paused: true } })).status, 201);
+  assert.equal((await call(td.d, 'POST', `/api/v1/torrents/${other}/stop`, { headers: { 'X-Shoal-Request': '1' } })).status, 200);
+  await td.d.close();
+  closed = true;
+  const again = await testDaemon({ metadataTimeout: 60_000 }, td.root);
+  t.after(async () => {
+    await again.close();
+    await rm(td.root, { recursive: true, force: true });
+  });
+  const back = await call(again.d, 'GET', `/api/v1/torrents/${hash}`);
+  assert.equal(back.json.state, 'metadata');
+  assert.equal(back.json.name, 'my file');
+  assert.equal((await call(again.d, 'GET', `/api/v1/torrents/${other}`)).json.state, 'stopped', 'a stopped fetch stays stopped');
+  // DELETE during the fetch aborts it.
+  const del = await call(again.d, 'DELETE', `/api/v1/torrents/${hash}`, { headers: { 'X-Shoal-Request': '1' } });
+  assert.equal(del.status, 200, del.body.toString());
+  assert.equal(again.d.manager.find(hash), undefined);
+  assert.deepEqual((await call(again.d, 'GET', '/api/v1/torrents')).json.torrents.map((x: { infoHash: string }) => x.infoHash), [other]);
 });
 
 test('event stream: hello snapshot, then added / state / removed events', async (t) => {
@@ -292,6 +356,14 @@ test('event stream: hello snapshot, then added / state / removed events', async 
   await waitFor((e) => e.type === 'state' && e.data['state'] === 'seeding');
   await call(td.d, 'DELETE', `/api/v1/torrents/${created.infoHash.hex}`, { headers: { 'X-Shoal-Request': '1' } });
   await waitFor((e) => e.type === 'removed' && e.data['infoHash'] === created.infoHash.hex);
+  // A magnet add without wait: 'added' at once in state metadata; stop -> state stopped.
+  const mhash = '12'.repeat(20);
+  assert.equal((await call(td.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${mhash}` } })).status, 201);
+  await waitFor((e) => e.type === 'added' && (e.data['torrent'] as { infoHash: string; state: string }).infoHash === mhash && (e.data['torrent'] as { state: string }).state === 'metadata');
+  await call(td.d, 'POST', `/api/v1/torrents/${mhash}/stop`, { headers: { 'X-Shoal-Request': '1' } });
+  await waitFor((e) => e.type === 'state' && e.data['infoHash'] === mhash && e.data['state'] === 'stopped');
+  await call(td.d, 'DELETE', `/api/v1/torrents/${mhash}`, { headers: { 'X-Shoal-Request': '1' } });
+  await waitFor((e) => e.type === 'removed' && e.data['infoHash'] === mhash);
   // Sharing reports hashing progress and the outcome.
   const share = await call(td.d, 'POST', '/api/v1/share', { body: { path: file } });
   assert.equal(share.status, 202);

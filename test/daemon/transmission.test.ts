@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTorrent } from '../../src/metainfo/create.js';
-import { call, testDaemon } from './helpers.js';
+import { call, testDaemon, until } from './helpers.js';
 
 const REMOTE = '/usr/bin/transmission-remote';
 
@@ -105,8 +105,17 @@ test('Transmission RPC by hand: session-id handshake, torrent-get fields, torren
   assert.equal(dupe.json.arguments['torrent-duplicate'].id, id);
   const bad = await rpc({ method: 'torrent-add', arguments: { metainfo: 'bm90IGEgdG9ycmVudA==' } });
   assert.notEqual(bad.json.result, 'success');
-  const magnet = await rpc({ method: 'torrent-add', arguments: { filename: `magnet:?xt=urn:btih:${'aa'.repeat(20)}` } });
-  assert.match(magnet.json.result, /no peer sent the metadata/);
+  // A magnet is answered at once (torrent-added); nobody has the metadata, so the entry ends in error.
+  const magnet = await rpc({ method: 'torrent-add', arguments: { filename: `magnet:?xt=urn:btih:${'aa'.repeat(20)}&dn=mag` } });
+  assert.equal(magnet.json.result, 'success');
+  const madded = magnet.json.arguments['torrent-added'];
+  assert.equal(madded.hashString, 'aa'.repeat(20));
+  assert.equal(madded.name, 'mag');
+  assert.equal(typeof madded.id, 'number');
+  await until(async () => td.d.manager.get(madded.id).state === 'error', 10_000, 'magnet metadata timeout');
+  assert.match(td.d.manager.get(madded.id).error ?? '', /no peer sent the metadata/);
+  assert.equal((await rpc({ method: 'torrent-remove', arguments: { ids: [madded.id] } })).json.result, 'success');
+  assert.equal(td.d.manager.find(madded.id), undefined);
   const traversal = await rpc({ method: 'torrent-add', arguments: { metainfo: created.torrent.toString('base64'), 'download-dir': '/etc' } });
   assert.match(traversal.json.result, /outside the allowed folders/);
 

@@ -177,6 +177,20 @@ test('web UI: asks for the token when the daemon wants one, then works with it',
   await page.getByText('No torrents yet.').waitFor();
   await page.locator('.live.on').waitFor();
   assert.equal(await page.evaluate('sessionStorage.getItem("shoal.token")'), td.d.token);
+  // A magnet add shows at once as "fetching metadata" (event stream), stops and is removed from the row.
+  const mhash = '5a'.repeat(20);
+  const auth = { Authorization: `Bearer ${td.d.token}` };
+  assert.equal((await call(td.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${mhash}&dn=pending` }, headers: auth })).status, 201);
+  const mrow = page.locator(`tr[data-hash="${mhash}"][data-state="metadata"]`);
+  await mrow.waitFor();
+  assert.equal(await mrow.locator('td.name').textContent(), 'pending');
+  assert.equal(await mrow.locator('.badge').textContent(), 'fetching metadata');
+  await mrow.locator('button[data-action=stop]').click();
+  await page.locator(`tr[data-hash="${mhash}"][data-state="stopped"]`).waitFor();
+  await page.locator(`tr[data-hash="${mhash}"] button[data-action=remove]`).click();
+  await page.click('button[data-action=confirm-remove]');
+  await page.getByText('No torrents yet.').waitFor();
+  assert.equal(td.d.manager.find(mhash), undefined);
   // The piece picture's cell colouring, run in the page: have / nowhere / copies, grouping when many.
   const kinds = await page.evaluate(`import('/pieces.js').then((m) => [
     m.cells(4, Uint8Array.of(0b10000000), Uint8Array.of(0, 0, 2, 9)).cells.map((c) => c.kind),

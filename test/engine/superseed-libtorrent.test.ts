@@ -42,11 +42,14 @@ test('drain to a libtorrent leecher: it announces what it got (HAVE to a seed), 
   const client = new Client({ host: '127.0.0.1' });
   t.after(() => client.close());
   const seed = await client.add(fx.torrent, { path: fx.seedDir, announce: false, resume: false });
+  // Slow enough that the drain starts while libtorrent is still downloading (700 KB in ~3 s).
+  seed.setRateLimits({ upload: 256_000 });
+  const connected = new Promise<void>((res) => seed.on('peer', (e) => e.type === 'connect' && res()));
   const save = join(dir, 'lt-out');
   await mkdir(save);
   const lt = await LtPeer.start({ torrent: fx.torrentPath, save, mode: 'leech', fast: true, peers: [`127.0.0.1:${await client.ready()}`] });
   t.after(() => lt.stop());
-  await until(() => seed.peers.length === 1, 20_000, 'libtorrent connected');
+  await within(connected, 20_000, 'libtorrent connected');
   // Whatever it has not announced yet is at risk (it may have started downloading already).
   const r = await within(seed.drain({ timeoutMs: 45_000 }), 50_000, 'drain');
   assert.equal(r.complete, true, `${r.reason}: ${r.atRisk.length} at risk`);

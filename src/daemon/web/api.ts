@@ -5,8 +5,10 @@ export interface Summary {
   id: number;
   infoHash: string;
   name: string;
-  state: 'checking' | 'downloading' | 'seeding' | 'stopped' | 'paused' | 'error';
-  size: number;
+  /** 'metadata': a magnet / info-hash add still fetching its metadata from peers. */
+  state: 'metadata' | 'checking' | 'downloading' | 'seeding' | 'stopped' | 'paused' | 'error';
+  /** null until the metadata is in. */
+  size: number | null;
   progress: number;
   downloadRate: number;
   uploadRate: number;
@@ -21,6 +23,8 @@ export interface Summary {
   doneAt: number | null;
   /** Replication in the swarm the daemon sees. */
   health?: HealthView;
+  /** While the metadata is not in: peers asked and metadata pieces received. */
+  metadata?: { known: number; connected: number; offering: number; size: number | null; piecesHave: number; pieceCount: number } | null;
 }
 
 export interface HealthView {

@@ -132,7 +132,7 @@ export function DetailPanel({ hash, onClose }: { hash: string; onClose: () => vo
     <header class="detail-head">
       <div>
         <h2>${d?.name ?? '…'}</h2>
-        ${d ? html`<p class="muted mono small">${d.infoHash} · ${bytes(d.size)} in ${d.pieceCount} pieces of ${bytes(d.pieceLength)} · ${d.downloadDir}</p>` : null}
+        ${d ? html`<p class="muted mono small">${d.infoHash} · ${d.size === null ? "size unknown (fetching metadata)" : bytes(d.size)} in ${d.pieceCount} pieces of ${bytes(d.pieceLength)} · ${d.downloadDir}</p>` : null}
         ${d?.comment ? html`<p class="small">${d.comment}</p>` : null}
       </div>
       <button class="ghost" onClick=${onClose} aria-label="Close details">✕</button>

@@ -14,7 +14,7 @@ export interface ListProps {
   readonly onRemove: (t: Summary) => void;
 }
 
-const RUNNING = new Set(['checking', 'downloading', 'seeding', 'paused']);
+const RUNNING = new Set(['metadata', 'checking', 'downloading', 'seeding', 'paused']);
 
 export function TorrentList(p: ListProps): VNode {
   if (p.torrents.length === 0) {
@@ -34,9 +34,9 @@ export function TorrentList(p: ListProps): VNode {
         const busy = p.busy.has(t.infoHash);
         return html`<tr key=${t.infoHash} data-hash=${t.infoHash} data-state=${t.state} class=${p.selected === t.infoHash ? 'sel' : ''} onClick=${() => p.onSelect(t.infoHash)} tabindex="0" onKeyDown=${(e: KeyboardEvent) => e.key === 'Enter' && p.onSelect(t.infoHash)}>
           <td class="name" title=${t.name}>${t.name}${t.error ? html`<div class="error small">${t.error}</div>` : null}</td>
-          <td class="num hide-s">${bytes(t.size)}</td>
+          <td class="num hide-s">${t.size === null ? '—' : bytes(t.size)}</td>
           <td class="pcol"><div class=${`bar s-${t.state}`} role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(t.progress * 100)}><div style=${{ width: `${Math.min(100, t.progress * 100)}%` }}></div></div><span class="pct">${percent(t.progress)}</span></td>
-          <td><span class=${`badge s-${t.state}`}>${t.state}</span></td>
+          <td><span class=${`badge s-${t.state}`} title=${t.state === 'metadata' && t.metadata ? `${t.metadata.offering} of ${t.metadata.known} peers offer the metadata` : null}>${t.state === 'metadata' ? 'fetching metadata' : t.state}</span></td>
           <td class="num">${rate(t.downloadRate)}</td>
           <td class="num hide-xs">${rate(t.uploadRate)}</td>
           <td class="num hide-s" title="connected peers / of them seeds">${t.peers} / ${t.seeds}</td>

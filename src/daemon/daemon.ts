@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PeerDiscovery } from '../engine/discovery.js';
+import type { ClientOptions } from '../engine/index.js';
 import { apiRoutes } from './api.js';
 import { ApiError, toApiError } from './errors.js';
 import { sendError } from './http.js';
@@ -19,7 +19,14 @@ import { serveVendor } from './vendor.js';
 import { StateStore } from './store.js';
 import { loadOrCreateToken } from './token.js';
 
-export interface DaemonOptions {
+/**
+ * Engine settings passed to the daemon's Client as they are: connections over all torrents,
+ * peers and upload slots per torrent, peer sources besides trackers (DHT, LSD; default none,
+ * closed with the daemon).
+ */
+type EngineSettings = Pick<ClientOptions, 'maxConnections' | 'maxPeers' | 'uploadSlots' | 'discovery'>;
+
+export interface DaemonOptions extends EngineSettings {
   /** Data folder: state, .torrent files, resume data, token. */
   readonly dataDir: string;
   /** API address (default 127.0.0.1) and port (default 9091; 0 = any free port). */
@@ -45,10 +52,6 @@ export interface DaemonOptions {
   readonly trusted?: readonly string[] | ((address: string) => boolean);
   readonly allowedHosts?: readonly string[];
   readonly allowedOrigins?: readonly string[];
-  /** Engine limits: connections over all torrents, peers per torrent, upload slots per torrent. */
-  readonly maxConnections?: number;
-  readonly maxPeers?: number;
-  readonly uploadSlots?: number;
   /** Peers unchoked at once over all torrents (default 40; 0 = no global cap). */
   readonly maxUploadSlots?: number;
   /**
@@ -57,8 +60,6 @@ export interface DaemonOptions {
    */
   readonly downloadLimit?: number;
   readonly uploadLimit?: number;
-  /** Peer sources besides trackers (DHT, LSD) for every torrent; closed with the daemon. Default none. */
-  readonly discovery?: readonly PeerDiscovery[];
   /**
    * Folder of the web UI's built files. Default: the `web` folder next to the compiled
    * daemon (dist/daemon -> dist/web) when it holds an index.html; false: no web UI.

@@ -4,7 +4,7 @@ import { startDaemon } from '../../daemon/index.js';
 import type { DaemonOptions } from '../../daemon/index.js';
 import { UsageError, type Command, type ParsedValues } from '../command.js';
 import { intOption, list, str } from './args.js';
-import { DHT_OPTIONS, DHT_USAGE, LSD_OPTIONS, LSD_USAGE, dhtFromFlags, lsdFromFlags } from './download.js';
+import { DHT_OPTIONS, DHT_USAGE, LSD_OPTIONS, LSD_USAGE, discoveryFromFlags } from './discovery-flags.js';
 
 const USAGE = `shoal daemon [--host 127.0.0.1] [--port 9091] [--data DIR] [--download-dir DIR]
              [--share-root DIR]… [--peer-port N] [--tracker URL]… [--catalog URL]
@@ -116,9 +116,7 @@ export const daemonCommand: Command = {
     // The DHT listens on the peer port's number (UDP) unless told otherwise, like other clients.
     const dhtValues = values['dht-port'] === undefined ? { ...values, 'dht-port': values['peer-port'] ?? '6881' } : values;
     const warn = (e: Record<string, unknown>): void => console.error(`shoal daemon: ${String(e['message'])}`);
-    const dht = dhtFromFlags(dhtValues, o.dataDir, false, warn);
-    const lsd = lsdFromFlags(values, false, warn);
-    const d = await startDaemon({ ...o, discovery: [...(dht ? [dht] : []), ...(lsd ? [lsd] : [])] });
+    const d = await startDaemon({ ...o, discovery: discoveryFromFlags(dhtValues, o.dataDir, false, warn) });
     const r = d.restored;
     console.log(`shoal daemon: API ${d.url}/api/v1  Transmission RPC ${d.url}/transmission/rpc  peers on port ${d.peerPort}`);
     console.log(`shoal daemon: ${r.restored} torrents restored in ${Math.round(r.ms)} ms (${r.hashedPieces} pieces hashed${r.failed ? `, ${r.failed} could not be loaded` : ''})`);

@@ -1,8 +1,6 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ShoalError } from '../../core/errors.js';
 import { Client } from '../../engine/client.js';
-import { DhtDiscovery, defaultDhtBootstrap, parseNodeAddress } from '../../engine/dht-discovery.js';
-import { LsdDiscovery } from '../../engine/lsd.js';
 import { parseHostPort } from '../../engine/swarm.js';
 import type { Torrent } from '../../engine/torrent.js';
 import type { AddOptions } from '../../engine/types.js';
@@ -14,32 +12,7 @@ import { intOption, list, str } from './args.js';
 import { healthText } from '../progress.js';
 import type { HealthFigures } from '../../engine/health.js';
 import { readTorrentFile } from './info.js';
-
-/** The DHT flags of `download` and `seed`. */
-export const DHT_USAGE = `      --no-dht            do not use the DHT (on by default; always off for private torrents)
-      --dht-port N        UDP port for the DHT (default: any free port)
-      --dht-bootstrap HOST:PORT
-                          DHT node to start from (repeatable; default: the well-known
-                          routers; the routing table is kept in .shoal/dht.dat
-                          beside the data)`;
-export const DHT_OPTIONS = {
-  dht: { type: 'boolean' },
-  'no-dht': { type: 'boolean' },
-  'dht-port': { type: 'string' },
-  'dht-bootstrap': { type: 'string', multiple: true },
-} as const;
-
-/** The LSD flags of `download` and `seed` (BEP 14 local service discovery). */
-export const LSD_USAGE = `      --no-lsd            do not announce on / listen to the local network (BEP 14
-                          multicast; on by default, always off for private torrents)`;
-export const LSD_OPTIONS = { lsd: { type: 'boolean' }, 'no-lsd': { type: 'boolean' } } as const;
-
-/** The LSD peer source the flags ask for (undefined when off or for a private torrent). */
-export function lsdFromFlags(values: ParsedValues, isPrivate: boolean, emit: (o: Record<string, unknown>) => void): LsdDiscovery | undefined {
-  if (values.lsd === true && values['no-lsd'] === true) throw new UsageError('--lsd and --no-lsd contradict each other');
-  if (values['no-lsd'] === true || isPrivate) return undefined;
-  return new LsdDiscovery({ onWarning: (message) => emit({ event: 'warning', message }) });
-}
+import { DHT_OPTIONS, DHT_USAGE, LSD_OPTIONS, LSD_USAGE, discoveryFromFlags } from './discovery-flags.js';
 
 export const downloadCommand: Command = {
   name: 'download',
@@ -107,21 +80,6 @@ ${LSD_USAGE}
   },
 };
 
-/** The DHT peer source the flags ask for (undefined when off or for a private torrent). */
-export function dhtFromFlags(values: ParsedValues, dir: string, isPrivate: boolean, emit: (o: Record<string, unknown>) => void): DhtDiscovery | undefined {
-  if (values.dht === true && values['no-dht'] === true) throw new UsageError('--dht and --no-dht contradict each other');
-  const dhtPort = intOption(values, 'dht-port', 0, 65535);
-  const bootstrap = list(values, 'dht-bootstrap');
-  for (const b of bootstrap) if (!parseNodeAddress(b)) throw new UsageError(`--dht-bootstrap: expected HOST:PORT (IPv6 as [::1]:6881), got ${b}`);
-  if (values['no-dht'] === true || isPrivate) return undefined;
-  return new DhtDiscovery({
-    port: dhtPort ?? 0,
-    bootstrap: bootstrap.length > 0 ? bootstrap : defaultDhtBootstrap(process.env),
-    statePath: join(dir, '.shoal', 'dht.dat'),
-    onWarning: (message) => emit({ event: 'warning', message: `dht: ${message}` }),
-  });
-}
-
 /** --peer values must be HOST:PORT (usage error otherwise). */
 export function checkPeers(peers: readonly string[]): void {
   for (const p of peers) if (!parseHostPort(p)) throw new UsageError(`--peer: expected HOST:PORT (IPv6 as [::1]:6881), got ${p}`);
@@ -167,9 +125,7 @@ export async function transfer(meta: Metainfo, values: ParsedValues, add: AddOpt
     if (json) process.stdout.write(`${JSON.stringify(o)}\n`);
   };
   // A magnet download brings the client that fetched its metadata (DHT included).
-  const lsd = opts.client ? undefined : lsdFromFlags(values, meta.private, emit);
-  const dht = opts.client ? undefined : dhtFromFlags(values, add.path, meta.private, emit);
-  const client = opts.client ?? new Client({ port, discovery: [...(dht ? [dht] : []), ...(lsd ? [lsd] : [])] });
+  const client = opts.client ?? new Client({ port, discovery: discoveryFromFlags(values, add.path, meta.private, emit) });
   const started = performance.now();
   let torrent: Torrent;
   try {

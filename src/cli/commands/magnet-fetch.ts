@@ -6,7 +6,8 @@ import { parseMagnetSource } from '../../engine/metadata/source.js';
 import type { MetadataResult } from '../../engine/metadata/types.js';
 import type { ParsedValues } from '../command.js';
 import { intOption, list, str } from './args.js';
-import { checkPeers, dhtFromFlags, lsdFromFlags, parseSelect, transfer } from './download.js';
+import { checkPeers, parseSelect, transfer } from './download.js';
+import { discoveryFromFlags } from './discovery-flags.js';
 
 /** Largest suffix tried when DIR/<name>.torrent exists with other content. */
 const MAX_SUFFIX = 100;
@@ -29,9 +30,7 @@ export async function downloadMagnet(src: string, values: ParsedValues): Promise
   const timeout = intOption(values, 'metadata-timeout', 1, 86_400);
   const port = intOption(values, 'port', 0, 65535) ?? 0;
   const maxPeers = intOption(values, 'max-peers', 1, 10_000);
-  const dht = dhtFromFlags(values, dir, false, emit);
-  const lsd = lsdFromFlags(values, false, emit);
-  const client = new Client({ port, discovery: [...(dht ? [dht] : []), ...(lsd ? [lsd] : [])] });
+  const client = new Client({ port, discovery: discoveryFromFlags(values, dir, false, emit) });
   const label = magnet.name ?? magnet.infoHash.hex;
   const line = new FetchLine(quiet || json);
   const ac = new AbortController();

@@ -14,8 +14,9 @@ import { readResume } from '../storage/resume.js';
 import { fetchFromCatalog } from './catalog.js';
 import { Entry, placeholderMeta } from './entry.js';
 import { ApiError, toApiError } from './errors.js';
+import { checkPriorities, checkRate } from './validate.js';
 import { summary } from './describe.js';
-import { PRIORITIES, StateStore } from './store.js';
+import { StateStore } from './store.js';
 import type { Priority, SessionSettings, TorrentRecord } from './store.js';
 
 export interface ManagerOptions {
@@ -209,18 +210,7 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   private async addParsed(meta: Metainfo, bytes: Uint8Array, req: AddRequest, pending?: Entry): Promise<Entry> {
     const hash = meta.infoHash.hex;
     const priorities = req.priorities ? checkPriorities(req.priorities, meta) : undefined;
-    const record: TorrentRecord = {
-      infoHash: hash,
-      name: meta.name,
-      downloadDir: req.downloadDir ?? this.opts.downloadDir,
-      stopped: req.paused === true,
-      ...(priorities && { priorities }),
-      ...(req.superSeed === true && { superSeed: true }),
-      downloadLimit: 0,
-      uploadLimit: 0,
-      peers: [...(req.peers ?? [])],
-      addedAt: Date.now(),
-    };
+    const record = this.newRecord(hash, meta.name, { ...req, priorities });
     await this.store.saveTorrent(hash, bytes);
     let e: Entry;
     if (pending !== undefined) {
@@ -294,6 +284,22 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     return this.addTorrent(torrent, req);
   }
 
+  /** The saved record of a new torrent from an add request (no limits of its own yet). */
+  private newRecord(infoHash: string, name: string, req: AddRequest): TorrentRecord {
+    return {
+      infoHash,
+      name,
+      downloadDir: req.downloadDir ?? this.opts.downloadDir,
+      stopped: req.paused === true,
+      ...(req.priorities && { priorities: [...req.priorities] }),
+      ...(req.superSeed === true && { superSeed: true }),
+      downloadLimit: 0,
+      uploadLimit: 0,
+      peers: [...(req.peers ?? [])],
+      addedAt: Date.now(),
+    };
+  }
+
   private metadataError(e: unknown, hash: string): ApiError {
     const timeout = this.opts.metadataTimeout ?? 60_000;
     if (e instanceof MetadataError && e.context['reason'] === 'timeout') {
@@ -305,20 +311,8 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   /** A magnet / info-hash add answered at once: an entry in state 'metadata' while peers are asked. */
   private async addPending(uri: string, req: AddRequest): Promise<Entry> {
     const m = parseMagnet(uri);
-    const record: TorrentRecord = {
-      infoHash: m.infoHash.hex,
-      name: m.name ?? m.infoHash.hex,
-      downloadDir: req.downloadDir ?? this.opts.downloadDir,
-      stopped: false,
-      magnet: uri,
-      ...(req.paused === true && { startPaused: true }),
-      ...(req.priorities && { priorities: [...req.priorities] }),
-      ...(req.superSeed === true && { superSeed: true }),
-      downloadLimit: 0,
-      uploadLimit: 0,
-      peers: [...(req.peers ?? [])],
-      addedAt: Date.now(),
-    };
+    // Stopped only once the metadata is in (startPaused): the fetch runs either way.
+    const record: TorrentRecord = { ...this.newRecord(m.infoHash.hex, m.name ?? m.infoHash.hex, { ...req, paused: false }), magnet: uri, ...(req.paused === true && { startPaused: true }) };
     const e = this.register(record, placeholderMeta(m));
     this.fetchMeta(e, false);
     await this.store.flush();
@@ -595,19 +589,4 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
     }
     await this.store.flush();
   }
-}
-
-export function checkRate(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ApiError('INVALID_ARGUMENT', `${what} limit must be a whole number of bytes per second >= 0 (0 = unlimited)`, { field: what });
-  return v;
-}
-
-function checkPriorities(p: readonly unknown[], meta: Metainfo): Priority[] {
-  if (p.length !== meta.files.length) throw new ApiError('INVALID_ARGUMENT', `expected ${meta.files.length} priorities, got ${p.length}`);
-  for (const x of p) if (!PRIORITIES.includes(x as Priority)) throw new ApiError('INVALID_ARGUMENT', `priority must be one of ${PRIORITIES.join(', ')}`, { priority: String(x) });
-  const out = p as Priority[];
-  if (out.every((x, i) => x === 'skip' || meta.files[i]!.length === 0 || meta.files[i]!.pad) && out.some((x) => x === 'skip')) {
-    throw new ApiError('INVALID_ARGUMENT', 'at least one file must be wanted (stop the torrent instead)');
-  }
-  return [...out];
 }

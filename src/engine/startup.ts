@@ -1,5 +1,5 @@
 import { Bitfield } from '../core/bitfield.js';
-import { pieceSpans } from '../metainfo/layout.js';
+import { pieceSize, pieceSpans } from '../metainfo/layout.js';
 import type { Metainfo } from '../metainfo/types.js';
 import type { FileStat, Storage } from '../storage/interface.js';
 import { readResume } from '../storage/resume.js';
@@ -53,6 +53,9 @@ export async function checkExisting(t: Torrent, storage: Storage, resumePath: st
     }
     if (spans.every((s) => present(s.fileIndex, s.fileOffset + s.length))) toCheck.push(p);
   }
+  if (storage.hashPieces !== undefined && toCheck.length > 0 && (await hashAll(t, storage.hashPieces.bind(storage), toCheck, have, onProgress))) {
+    return { have, checkedPieces: toCheck.length, fromResume: false };
+  }
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
@@ -69,4 +72,39 @@ export async function checkExisting(t: Torrent, storage: Storage, resumePath: st
   };
   await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, toCheck.length) }, worker));
   return { have, checkedPieces: toCheck.length, fromResume: false };
+}
+
+let checkQueue: Promise<void> = Promise.resolve();
+
+/**
+ * Checks `toCheck` (ascending) with the storage's multi-threaded hasher, setting good pieces
+ * in `have`. False when the hasher failed as a whole (the caller then reads piece by piece).
+ */
+async function hashAll(t: Torrent, hash: NonNullable<Storage['hashPieces']>, toCheck: readonly number[], have: Bitfield, onProgress?: (done: number, total: number) => void): Promise<boolean> {
+  const ranges: [number, number][] = [];
+  let bytes = 0;
+  for (const p of toCheck) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && last[1] === p) last[1] = p + 1;
+    else ranges.push([p, p + 1]);
+    bytes += pieceSize(t, p);
+  }
+  const total = toCheck.length;
+  let result;
+  // One check at a time per process: each already uses every core, and a daemon starting
+  // many torrents would otherwise start a pool of threads (and read buffers) for each.
+  const turn = checkQueue.then(() => hash(ranges, onProgress && ((b) => onProgress(Math.min(total - 1, Math.floor((b / bytes) * total)), total))));
+  checkQueue = turn.then(
+    () => {},
+    () => {},
+  );
+  try {
+    result = await turn;
+  } catch {
+    return false;
+  }
+  const { digests, unreadable } = result;
+  for (const p of toCheck) if (!unreadable.has(p) && hashMatches(digests.subarray(p * 20, p * 20 + 20), t.pieces, p)) have.set(p);
+  onProgress?.(total, total);
+  return true;
 }

@@ -6,7 +6,8 @@ import { resolveInside } from '../metainfo/paths.js';
 import { StorageError } from './errors.js';
 import { HandlePool } from './handles.js';
 import type { HandleEntry } from './handles.js';
-import type { FileStat, Storage, StorageLayout } from './interface.js';
+import { hashPieces, type HashSource } from '../metainfo/hasher.js';
+import type { FileStat, PieceDigests, Storage, StorageLayout } from './interface.js';
 import { checkFile, checkPiece, checkPieceData, rangeSpans } from './range.js';
 import { SafeTree } from './safe.js';
 import { writeSliced } from './write-slices.js';
@@ -17,6 +18,8 @@ export interface FsStorageOptions {
 }
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+/** hashPieces of at most this much runs on the calling thread (about 4 ms of SHA-1). */
+const INLINE_HASH_BYTES = 4 << 20;
 const READ_FLAGS = constants.O_RDONLY | NOFOLLOW;
 const WRITE_FLAGS = constants.O_RDWR | constants.O_CREAT | NOFOLLOW;
 
@@ -184,6 +187,39 @@ export class FsStorage implements Storage {
 
   async writePiece(index: number, data: Uint8Array): Promise<void> {
     return this.write(checkPieceData(this.layout, index, data), data);
+  }
+
+  /**
+   * Hashes pieces with the worker pool of `shoal create` (metainfo/hasher.ts): files are
+   * opened O_NOFOLLOW, and a file whose folders fail the symlink check is never opened.
+   * Measured on 1 GiB already in the page cache: 0.85 s against 1.25 s for reading pieces
+   * through this storage and hashing them on libuv's pool.
+   */
+  hashPieces(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<PieceDigests> {
+    return this.track(this.doHashPieces(ranges, onProgress));
+  }
+
+  private async doHashPieces(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<PieceDigests> {
+    this.check();
+    const files: HashSource[] = [];
+    for (let i = 0; i < this.layout.files.length; i++) {
+      const f = this.layout.files[i]!;
+      if (f.pad) files.push({ path: null, offset: f.offset, length: f.length });
+      else {
+        let path: string | undefined;
+        try {
+          if (await this.parents(i, false)) path = this.pathOf(i);
+        } catch {
+          path = undefined;
+        }
+        files.push(path === undefined ? { path: null, offset: f.offset, length: f.length, absent: true } : { path: Buffer.from(path), offset: f.offset, length: f.length });
+      }
+    }
+    let bytes = 0;
+    for (const [a, b] of ranges) bytes += Math.min(b * this.layout.pieceLength, this.layout.totalLength) - a * this.layout.pieceLength;
+    // Little data is hashed on this thread (a few ms), sparing the start of a worker.
+    const small = bytes <= INLINE_HASH_BYTES ? { threads: 1, inline: true } : {};
+    return hashPieces({ files, pieceLength: this.layout.pieceLength, totalLength: this.layout.totalLength, ranges, lenient: true, ...small, ...(onProgress && { onProgress }) });
   }
 
   async exists(fileIndex: number): Promise<boolean> {

@@ -10,6 +10,12 @@ export interface FileStat {
   readonly mtimeMs: number;
 }
 
+/** Result of Storage.hashPieces: 20 bytes per piece of the torrent (zeros outside the ranges). */
+export interface PieceDigests {
+  readonly digests: Uint8Array;
+  readonly unreadable: ReadonlySet<number>;
+}
+
 /**
  * A torrent's data, addressed in torrent space (offsets into the concatenation of all
  * files). Implementations: FsStorage (positional file I/O), MemoryStorage (tests, magnet
@@ -29,6 +35,13 @@ export interface Storage {
   write(offset: number, data: Uint8Array): Promise<void>;
   /** Writes a (verified) piece; `data.length` must be the piece's size. */
   writePiece(index: number, data: Uint8Array): Promise<void>;
+  /**
+   * Optional fast path for checking data already on disk: SHA-1 of every piece in `ranges`
+   * ([first, end) piece indexes), read straight from the medium by several threads. Pieces
+   * with bytes that cannot be read are in `unreadable` (their digest is meaningless).
+   * `onProgress` gets the bytes hashed so far.
+   */
+  hashPieces?(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<PieceDigests>;
   /** True when file `fileIndex` exists (pad files: always). */
   exists(fileIndex: number): Promise<boolean>;
   /** Size and mtime of file `fileIndex`, undefined when it does not exist. */

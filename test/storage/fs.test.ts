@@ -163,3 +163,41 @@ test('a read-only open is upgraded to read-write when a write comes', () =>
     assert.deepEqual(await t.readPiece(0), pieceOf(singleLayout, data, 0));
     await t.close();
   }));
+
+test('hashPieces hashes the asked pieces from disk, pads as zeros; missing bytes and symlinked files are unreadable', () =>
+  inTemp(async (dir) => {
+    const { createHash } = await import('node:crypto');
+    const data = content(multiLayout);
+    const root = join(dir, 'root');
+    const s = new FsStorage(multiLayout, root);
+    for (let p = 0; p < multiLayout.pieceCount; p++) await s.writePiece(p, pieceOf(multiLayout, data, p));
+    const all: [number, number][] = [[0, multiLayout.pieceCount]];
+    let last = 0;
+    const r = await s.hashPieces(all, (b) => (last = b));
+    for (let p = 0; p < multiLayout.pieceCount; p++) {
+      assert.ok(Buffer.from(r.digests.subarray(p * 20, p * 20 + 20)).equals(createHash('sha1').update(pieceOf(multiLayout, data, p)).digest()), `piece ${p}`);
+    }
+    assert.equal(r.unreadable.size, 0);
+    assert.ok(last > 0, 'progress reported');
+    // Only the asked ranges are hashed: the others stay zero.
+    const part = await s.hashPieces([[2, 4]]);
+    assert.ok(Buffer.from(part.digests.subarray(0, 40)).equals(Buffer.alloc(40)));
+    assert.ok(!Buffer.from(part.digests.subarray(40, 60)).equals(Buffer.alloc(20)));
+    // z.bin replaced by a symlink to a copy outside: its pieces are unreadable, the link never followed.
+    const z = multiLayout.files.findIndex((f) => f.path.at(-1) === 'z.bin');
+    const zf = multiLayout.files[z]!;
+    const outside = join(dir, 'outside.bin');
+    await writeFile(outside, data.subarray(zf.offset, zf.offset + zf.length));
+    await rm(join(root, 't', 'z.bin'));
+    await symlink(outside, join(root, 't', 'z.bin'));
+    const linked = await s.hashPieces(all);
+    const zPieces = new Set<number>();
+    for (let p = Math.floor(zf.offset / 1024); p * 1024 < zf.offset + zf.length; p++) zPieces.add(p);
+    assert.deepEqual([...linked.unreadable].sort((a, b) => a - b), [...zPieces]);
+    // b.bin deleted: its pieces are unreadable too.
+    await rm(join(root, 't', 'sub', 'b.bin'));
+    const gone = await s.hashPieces(all);
+    const bf = multiLayout.files.find((f) => f.path.at(-1) === 'b.bin')!;
+    for (let p = Math.floor(bf.offset / 1024); p * 1024 < bf.offset + bf.length; p++) assert.ok(gone.unreadable.has(p), `piece ${p} of b.bin`);
+    await s.close();
+  }));

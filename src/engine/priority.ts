@@ -1,5 +1,6 @@
 import type { FileEntry } from '../metainfo/types.js';
 import { EngineError } from './engine-errors.js';
+import { wantedPieces } from './picker/wanted.js';
 
 /** Per-file download priority: 'skip' files are not downloaded; 'high' first, 'low' last. */
 export type FilePriority = 'skip' | 'low' | 'normal' | 'high';
@@ -53,4 +54,22 @@ export function planPieces(
     }
   }
   return { wanted, priority };
+}
+
+/**
+ * The wanted-piece mask for downloading only `fileIndexes` (indexes into `files`; empty or
+ * undefined: every file). Throws EngineError 'select' on an index out of range.
+ */
+export function selectionMask(meta: { readonly pieceLength: number; readonly totalLength: number; readonly files: readonly Pick<FileEntry, 'offset' | 'length' | 'pad'>[] }, fileIndexes: readonly number[] | undefined): Uint8Array {
+  const files = meta.files;
+  let flags: boolean[];
+  if (fileIndexes === undefined || fileIndexes.length === 0) flags = files.map(() => true);
+  else {
+    for (const i of fileIndexes) {
+      if (!(Number.isInteger(i) && i >= 0 && i < files.length)) throw new EngineError('select', `file index ${i} out of range (0..${files.length - 1})`, { index: i });
+    }
+    const set = new Set(fileIndexes);
+    flags = files.map((_, i) => set.has(i));
+  }
+  return wantedPieces(meta.pieceLength, meta.totalLength, files, flags);
 }

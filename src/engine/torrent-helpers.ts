@@ -66,6 +66,76 @@ export async function saveResumeFile(path: string, storage: Storage, infoHash: U
   await writeResume(path, { infoHash, pieceCount: have.length, bitfield, files, cleanShutdown: clean });
 }
 
+/** Periodic resume writes: at most one per this interval while pieces keep arriving. */
+const RESUME_EVERY_MS = 30_000;
+
+/**
+ * A torrent's resume file: whether the one on disk is still exact (`onDisk`: trusted at
+ * start, or clean and nothing changed since), pieces verified since the last write
+ * (`dirty`), writes one after another, and a periodic write from the tick while dirty.
+ * Without a path every write is a no-op.
+ */
+export class ResumeKeeper {
+  onDisk: boolean;
+  private dirty = false;
+  private last: number;
+  private saving: Promise<void> | undefined;
+
+  constructor(
+    private readonly path: string | undefined,
+    private readonly storage: Storage,
+    private readonly infoHash: Uint8Array,
+    private readonly have: () => Bitfield,
+    trustedAtStart: boolean,
+    now: number,
+  ) {
+    this.onDisk = trustedAtStart;
+    this.last = now;
+  }
+
+  get enabled(): boolean {
+    return this.path !== undefined;
+  }
+
+  /** A piece was verified (or the data changed): the file on disk is stale. */
+  changed(): void {
+    this.dirty = true;
+    this.onDisk = false;
+  }
+
+  /** A full re-check wrote its own state: nothing pending, nothing trusted. */
+  reset(): void {
+    this.onDisk = false;
+    this.dirty = false;
+  }
+
+  /** Writes the resume file (after earlier writes); `clean` marks a clean shutdown (flushes first). */
+  save(clean: boolean): Promise<void> {
+    const path = this.path;
+    if (path === undefined) return Promise.resolve();
+    if (!clean) this.onDisk = false;
+    const next = (this.saving ?? Promise.resolve()).catch(() => {}).then(() => saveResumeFile(path, this.storage, this.infoHash, this.have(), clean));
+    this.saving = next;
+    return next;
+  }
+
+  /** From the tick: flushes and writes when pieces arrived and the interval passed. */
+  tick(now: number, warn: (message: string) => void): void {
+    if (!this.dirty || now - this.last <= RESUME_EVERY_MS) return;
+    this.last = now;
+    this.dirty = false;
+    void this.storage
+      .flush()
+      .then(() => this.save(false))
+      .catch((e: unknown) => warn(`cannot write resume data: ${(e as Error).message}`));
+  }
+
+  /** Resolves once no write is running. */
+  async idle(): Promise<void> {
+    if (this.saving) await this.saving.catch(() => {});
+  }
+}
+
 /**
  * Buffers for pieces being downloaded: full-size ones are reused once written (no page
  * faults on fresh memory, no GC churn); at most `keep` are held idle.

@@ -8,14 +8,14 @@ import type { Storage } from '../storage/interface.js';
 import { Announcer } from '../tracker/client/announcer.js';
 import { encodeHave } from '../wire/encode.js';
 import { Choker } from './choker.js';
-import { peerInfo, rechoke, saveResumeFile } from './torrent-helpers.js';
+import { peerInfo, rechoke, ResumeKeeper } from './torrent-helpers.js';
 import { PiecePipeline } from './piece-pipeline.js';
 import type { PeerDiscovery, PeerAddress } from './discovery.js';
 import { EngineError } from './engine-errors.js';
 import { Features } from './features.js';
 import { RateLimiter } from './limits.js';
 import type { BandwidthScheduler, RateLimits, UploadSlots } from './limits.js';
-import { planPieces } from './priority.js';
+import { planPieces, selectionMask } from './priority.js';
 import type { FilePriority } from './priority.js';
 import { recheckPieces } from './recheck.js';
 import type { RecheckResult } from './recheck.js';
@@ -32,7 +32,6 @@ import type { PickerPeer } from './picker/peer.js';
 import { MetadataServer } from './metadata/serve.js';
 import type { PeerHost } from './peer.js';
 import { PiecePicker } from './picker/picker.js';
-import { wantedPieces } from './picker/wanted.js';
 import { RateMeter } from './rate.js';
 import { Swarm, parseHostPort, plainIp } from './swarm.js';
 import type { PeerInfo, TorrentEvents, TorrentProgress, TorrentState } from './types.js';
@@ -40,7 +39,6 @@ import type { ClientLink, TorrentInit } from './torrent-types.js';
 
 export type { ClientLink, TorrentInit } from './torrent-types.js';
 
-const RESUME_EVERY_MS = 30_000;
 const BAN_POINTS = 3;
 
 /**
@@ -71,8 +69,6 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   readonly downLimit: RateLimiter;
   readonly upLimit: RateLimiter;
   private readonly client: ClientLink;
-  /** The resume file on disk is clean and still describes the data (nothing to rewrite). */
-  private resumeOnDisk: boolean;
   private rechecking: Promise<void> | undefined;
   private _recheckProgress = 1;
   private readonly swarm = new Swarm();
@@ -82,7 +78,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private readonly pieces: PiecePipeline;
   private readonly downMeter: RateMeter;
   private readonly upMeter: RateMeter;
-  private readonly resumePath: string | undefined;
+  /** The resume file: trusted, stale, periodic writes (torrent-helpers.ts). */
+  private readonly resumeFile: ResumeKeeper;
   private readonly keepSeeding: boolean;
   private readonly maxPeers: number;
   private _state: TorrentState = 'downloading';
@@ -90,9 +87,6 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private _uploaded = 0;
   private wasted = 0;
   private doneEmitted = false;
-  private lastResume: number;
-  private resumeDirty = false;
-  private saving: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private redialTimer: NodeJS.Timeout | undefined;
   private unwatch: (() => void)[] = [];
@@ -112,15 +106,14 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.storage = init.storage;
     this.checkedPieces = init.checkedPieces;
     this.fromResume = init.fromResume;
-    this.resumeOnDisk = init.fromResume;
     this.downLimit = new RateLimiter(client.downLimit, 0, now);
     this.upLimit = new RateLimiter(client.upLimit, 0, now);
-    this.resumePath = init.resumePath;
     this.keepSeeding = init.seed;
     this.maxPeers = init.maxPeers;
     this.picker = new PiecePicker<PeerConnection>({ pieceLength: meta.pieceLength, totalLength: meta.totalLength, have: init.have, inFlightBytes: init.inFlightBytes });
     this.picker.sequential = init.sequential;
     this.reader = new CachedReader(init.storage, new PieceCache(init.cacheBytes));
+    this.resumeFile = new ResumeKeeper(init.resumePath, init.storage, this.infoHash, () => this.picker.have, init.fromResume, now);
     const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
     this.pieces = new PiecePipeline(
       {
@@ -142,7 +135,6 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.choker = new Choker<PeerConnection>({ uploadSlots: client.uploadSlots });
     this.downMeter = new RateMeter(now, 5);
     this.upMeter = new RateMeter(now, 5);
-    this.lastResume = now;
     this.pex = this.features.add(new PexFeature(this));
     this.features.add(new MetadataServer(meta));
     this.webSeedFeature = this.features.add(
@@ -193,7 +185,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.webSeedFeature.start();
     // Resume data trusted at start stays as it is (clean, matching the files) until something
     // changes: no rewrite, no fsync. A crash then re-checks only files whose mtime moved.
-    if (this.resumePath !== undefined && !this.resumeOnDisk) void this.saveResume(false).catch(() => {});
+    if (this.resumeFile.enabled && !this.resumeFile.onDisk) void this.resumeFile.save(false).catch(() => {});
     setImmediate(() => this.checkDone());
   }
 
@@ -433,11 +425,10 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this._lastRecheck = res;
     if (this._state !== 'checking') return; // closed meanwhile
     this.applyMask(this.pieces.wantedMask); // recounts verified bytes
-    this.resumeOnDisk = false;
-    this.resumeDirty = false;
+    this.resumeFile.reset();
     if (this.picker.remaining > 0) this.doneEmitted = false;
     this._state = was === 'paused' ? 'paused' : this.doneEmitted ? 'seeding' : 'downloading';
-    await this.saveResume(false).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
+    await this.resumeFile.save(false).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
     this.connectMore(performance.now());
     this.checkDone();
   }
@@ -476,17 +467,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   }
 
   private applySelection(fileIndexes: readonly number[] | undefined): void {
-    const files = this.metainfo.files;
-    let flags: boolean[];
-    if (fileIndexes === undefined || fileIndexes.length === 0) flags = files.map(() => true);
-    else {
-      for (const i of fileIndexes) {
-        if (!(Number.isInteger(i) && i >= 0 && i < files.length)) throw new EngineError('select', `file index ${i} out of range (0..${files.length - 1})`, { index: i });
-      }
-      const set = new Set(fileIndexes);
-      flags = files.map((_, i) => set.has(i));
-    }
-    this.applyMask(wantedPieces(this.metainfo.pieceLength, this.metainfo.totalLength, files, flags));
+    this.applyMask(selectionMask(this.metainfo, fileIndexes));
   }
 
   private applyMask(mask: Uint8Array): void {
@@ -511,9 +492,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     const stopping = this.announcer?.stop(3000);
     await this.features.close();
     await this.pieces.idle();
-    if (this.saving) await this.saving.catch(() => {});
+    await this.resumeFile.idle();
     // Unchanged since a trusted start: the clean resume file on disk is still exact.
-    if (!failed && !this.resumeOnDisk) await this.saveResume(true).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
+    if (!failed && !this.resumeFile.onDisk) await this.resumeFile.save(true).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
     await stopping;
     await this.storage.close().catch(() => {});
     this.client.removeTorrent(this);
@@ -609,8 +590,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
   private pieceWritten(index: number): void {
     if (this._state === 'closed' || this._state === 'error') return;
     this.picker.pieceVerified(index);
-    this.resumeDirty = true;
-    this.resumeOnDisk = false;
+    this.resumeFile.changed();
     const msg = encodeHave(index);
     for (const c of this.swarm.ready()) {
       c.sendHave(msg, index);
@@ -653,9 +633,9 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     if (complete) this.announcer?.completed();
     // Complete: truncate() also creates the zero-length files no piece ever wrote. Not needed
     // when trusted resume data says nothing changed since a run that did it (a restart).
-    void (complete && !this.resumeOnDisk ? this.storage.truncate() : Promise.resolve())
+    void (complete && !this.resumeFile.onDisk ? this.storage.truncate() : Promise.resolve())
       .then(() => this.storage.flush())
-      .then(() => (this.resumeOnDisk ? undefined : this.saveResume(false)))
+      .then(() => (this.resumeFile.onDisk ? undefined : this.resumeFile.save(false)))
       .catch(() => {})
       .finally(() => {
         this.emit('done');
@@ -707,32 +687,12 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.features.tick(now);
     this.connectMore(now);
     if (this.announcer && this.swarm.readyCount < this.maxPeers / 2 && !complete) this.announcer.wantPeers();
-    if (this.resumeDirty && now - this.lastResume > RESUME_EVERY_MS) {
-      this.lastResume = now;
-      this.resumeDirty = false;
-      void this.storage
-        .flush()
-        .then(() => this.saveResume(false))
-        .catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
-    }
+    this.resumeFile.tick(now, (m) => this.emit('warning', m));
     this.emit('progress', this.progress());
   }
 
   private rechoke(now: number): void {
     if (this.care.rechoke(this.swarm.ready())) return;
     rechoke(this.choker, [...this.swarm.ready()], now, this.picker.remaining === 0, this.client.slots);
-  }
-
-  // ---- resume data ----
-
-  private saveResume(clean: boolean): Promise<void> {
-    const path = this.resumePath;
-    if (path === undefined) return Promise.resolve();
-    if (!clean) this.resumeOnDisk = false;
-    const next = (this.saving ?? Promise.resolve())
-      .catch(() => {})
-      .then(() => saveResumeFile(path, this.storage, this.infoHash, this.picker.have, clean));
-    this.saving = next;
-    return next;
   }
 }

@@ -20,6 +20,8 @@ import { webtorrentDir, webtorrentEntry } from '../webtorrent-peer.js';
 
 export interface LeechResult extends Usage {
   seconds: number;
+  /** shoal only: seconds until its data was also flushed to disk (fsync) and the process exited. */
+  durableSeconds?: number;
 }
 
 export interface RunningSeeder {
@@ -49,21 +51,24 @@ function settle<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /**
- * `shoal download TORRENT -o OUT --peer … --json`: timed to its 'done' event (every piece
- * verified on disk), like the others' completion signals; its exit code must then be 0.
+ * `shoal download TORRENT -o OUT --peer … --json`: timed to its 'complete' event (every piece
+ * verified and written, not yet flushed), the point libtorrent's finished state and aria2's
+ * completion mark; CPU and RSS are sampled to that point too. It then fsyncs the data, writes
+ * its resume file and exits (`durableSeconds`), which the others do not wait for; its exit
+ * code must be 0.
  */
 export async function shoalLeech(torrent: string, out: string, peers: string[], limitMs: number): Promise<LeechResult> {
   const t0 = performance.now();
   const p = ShoalProc.download(torrent, { out, peers, json: true, extraArgs: SHOAL_QUIET_NET });
   const s = new Sampler(p.pid, true).start();
   try {
-    const done = p.next((e) => e.kind === 'done').then(() => 'done' as const, () => 'exit' as const);
-    await settle(Promise.race([done, p.exited.then(() => 'exit' as const)]), limitMs, 'shoal download');
+    const complete = p.next((e) => e.kind === 'complete').then(() => 'complete' as const, () => 'exit' as const);
+    await settle(Promise.race([complete, p.exited.then(() => 'exit' as const)]), limitMs, 'shoal download');
     const seconds = (performance.now() - t0) / 1000;
     const u = s.stop();
-    const code = await settle(p.exited, 60_000, 'shoal download exit after done');
+    const code = await settle(p.exited, 60_000, 'shoal download exit after complete');
     if (code !== 0) throw new Error(`shoal download exited ${code}: ${p.stderr.trim().slice(-400)}`);
-    return { seconds, ...u };
+    return { seconds, durableSeconds: (performance.now() - t0) / 1000, ...u };
   } finally {
     s.stop();
     await p.stop('SIGKILL');

@@ -631,6 +631,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     for (const c of this.swarm.ready()) c.updateInterest();
     const complete = this.picker.have.complete;
     if (complete) this.announcer?.completed();
+    this.emit('complete');
     // Complete: truncate() also creates the zero-length files no piece ever wrote. Not needed
     // when trusted resume data says nothing changed since a run that did it (a restart).
     void (complete && !this.resumeFile.onDisk ? this.storage.truncate() : Promise.resolve())

@@ -149,7 +149,12 @@ export interface TorrentEvents {
   piece: [number];
   /** A peer connected (after the handshake) or disconnected. */
   peer: [PeerEvent];
-  /** Every selected piece is verified on disk. */
+  /**
+   * Every selected piece is verified and written (handed to the operating system), the
+   * point other clients call finished. 'done' follows once it is flushed to stable storage.
+   */
+  complete: [];
+  /** Every selected piece is verified on disk: written, flushed (fsync) and in the resume data. */
   done: [];
   /** A fatal error: the torrent stopped (disk full, storage error…). */
   error: [Error];

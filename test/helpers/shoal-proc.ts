@@ -41,7 +41,7 @@ export function shoalCommandMissing(command: 'download' | 'seed'): string | unde
   return 'missing' in b ? b.missing : undefined;
 }
 
-export type ShoalEventKind = 'listening' | 'piece' | 'progress' | 'peer' | 'done' | 'error' | 'warning' | 'other';
+export type ShoalEventKind = 'listening' | 'piece' | 'progress' | 'peer' | 'complete' | 'done' | 'error' | 'warning' | 'other';
 
 /** A `--json` line: whatever the engine emits, plus the kind the tests understand. */
 export interface ShoalEvent {
@@ -51,7 +51,7 @@ export interface ShoalEvent {
 
 /**
  * Maps a raw `--json` event to a kind (field `event` or `type`). `shoal download --json`
- * emits start, piece, peer, progress, warning, error, done and stopped (see
+ * emits start, piece, peer, progress, warning, error, complete, done and stopped (see
  * src/cli/commands/download.ts); the engine runner emits the same names plus listening.
  */
 export function kindOf(raw: Record<string, unknown>): ShoalEventKind {
@@ -74,8 +74,9 @@ export function kindOf(raw: Record<string, unknown>): ShoalEventKind {
     case 'connect':
     case 'disconnect':
       return 'peer';
+    case 'complete': // every piece verified and written; 'done' follows once flushed to disk
+      return 'complete';
     case 'done':
-    case 'complete':
     case 'completed':
     case 'finished':
       return 'done';

@@ -183,6 +183,7 @@ export async function transfer(meta: Metainfo, values: ParsedValues, add: AddOpt
         if (!json) process.stderr.write(`shoal: ${e.message}\n`);
       });
     });
+    t.once('complete', () => emit({ event: 'complete', seconds: (performance.now() - started) / 1000 }));
     const onDone = (): void => {
       const seconds = (performance.now() - started) / 1000;
       emit({ event: 'done', seconds, downloaded: t.downloaded, uploaded: t.uploaded });

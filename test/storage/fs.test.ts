@@ -173,12 +173,13 @@ test('hashPieces hashes the asked pieces from disk, pads as zeros; missing bytes
     for (let p = 0; p < multiLayout.pieceCount; p++) await s.writePiece(p, pieceOf(multiLayout, data, p));
     const all: [number, number][] = [[0, multiLayout.pieceCount]];
     let last = 0;
-    const r = await s.hashPieces(all, (b) => (last = b));
+    const r = await s.hashPieces(all, (b) => (last = Math.max(last, b)));
     for (let p = 0; p < multiLayout.pieceCount; p++) {
       assert.ok(Buffer.from(r.digests.subarray(p * 20, p * 20 + 20)).equals(createHash('sha1').update(pieceOf(multiLayout, data, p)).digest()), `piece ${p}`);
     }
     assert.equal(r.unreadable.size, 0);
-    assert.ok(last > 0, 'progress reported');
+    // Progress comes at most every ~100 ms (none at all for data this small): never past the total.
+    assert.ok(last <= multiLayout.totalLength, 'progress within the total');
     // Only the asked ranges are hashed: the others stay zero.
     const part = await s.hashPieces([[2, 4]]);
     assert.ok(Buffer.from(part.digests.subarray(0, 40)).equals(Buffer.alloc(40)));

@@ -5,6 +5,7 @@ import type { Server, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseTorrent } from '../metainfo/parse.js';
 import type { Metainfo } from '../metainfo/types.js';
+import { CacheBudget } from '../storage/cache.js';
 import { FsStorage } from '../storage/fs.js';
 import { EngineError } from './engine-errors.js';
 import { SchedulerError } from './errors.js';
@@ -56,6 +57,8 @@ export class Client {
   readonly peerId: Buffer;
   private readonly opts: ClientOptions;
   private readonly torrents = new Map<string, Torrent>();
+  /** The seeding read cache's budget, shared by every torrent (ClientOptions.cacheBytes). */
+  private readonly cacheBudget: CacheBudget;
   private readonly server: Server | undefined;
   private readonly listening: Promise<number>;
   private readonly sockets = new Set<Socket>();
@@ -72,6 +75,7 @@ export class Client {
 
   constructor(opts: ClientOptions = {}) {
     this.opts = opts;
+    this.cacheBudget = new CacheBudget(opts.cacheBytes ?? 64 << 20);
     const t0 = performance.now();
     this.downLimit = new RateLimiter(undefined, opts.downloadLimit ?? 0, t0);
     this.upLimit = new RateLimiter(undefined, opts.uploadLimit ?? 0, t0);
@@ -271,7 +275,7 @@ export class Client {
       maxPeers: opts.maxPeers ?? this.opts.maxPeers ?? 50,
       announce: opts.announce ?? true,
       inFlightBytes: opts.inFlightBytes ?? 64 << 20,
-      cacheBytes: opts.cacheBytes ?? 64 << 20,
+      cacheBudget: opts.cacheBytes !== undefined ? new CacheBudget(opts.cacheBytes) : this.cacheBudget,
       checkedPieces: found.checkedPieces,
       fromResume: found.fromResume,
       superSeed: opts.superSeed === true,

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Bitfield } from '../core/bitfield.js';
 import type { Metainfo } from '../metainfo/types.js';
+import type { CacheBudget } from '../storage/cache.js';
 import type { Storage } from '../storage/interface.js';
 import type { PeerDiscovery } from './discovery.js';
 import type { BandwidthScheduler, RateLimiter, UploadSlots } from './limits.js';
@@ -43,7 +44,8 @@ export interface TorrentInit {
   readonly maxPeers: number;
   readonly announce: boolean;
   readonly inFlightBytes: number;
-  readonly cacheBytes: number;
+  /** The seeding read cache's budget: the client's shared one, or the torrent's own. */
+  readonly cacheBudget: CacheBudget;
   /** Pieces hashed at start-up and whether resume data was trusted whole. */
   readonly checkedPieces: number;
   readonly fromResume: boolean;

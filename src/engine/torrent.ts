@@ -112,7 +112,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     this.maxPeers = init.maxPeers;
     this.picker = new PiecePicker<PeerConnection>({ pieceLength: meta.pieceLength, totalLength: meta.totalLength, have: init.have, inFlightBytes: init.inFlightBytes });
     this.picker.sequential = init.sequential;
-    this.reader = new CachedReader(init.storage, new PieceCache(init.cacheBytes));
+    this.reader = new CachedReader(init.storage, new PieceCache(init.cacheBudget));
     this.resumeFile = new ResumeKeeper(init.resumePath, init.storage, this.infoHash, () => this.picker.have, init.fromResume, now);
     const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
     this.pieces = new PiecePipeline(

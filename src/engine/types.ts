@@ -14,6 +14,8 @@ export interface ClientOptions {
   /** 20 bytes, or a string of 20 latin1 characters. Default '-SH0100-' + 12 random characters. */
   readonly peerId?: Uint8Array | string;
   /** Connections over all torrents (default 200). */
+  /** Seeding read cache for all torrents of the client together, bytes (default 64 MiB). */
+  readonly cacheBytes?: number;
   readonly maxConnections?: number;
   /** Default per-torrent peer limit (default 50). */
   readonly maxPeers?: number;
@@ -74,7 +76,7 @@ export interface AddOptions {
   readonly storage?: (layout: StorageLayout) => Storage;
   /** Memory for pieces being downloaded, bytes (default 64 MiB). */
   readonly inFlightBytes?: number;
-  /** Seeding read cache budget, bytes (default 64 MiB). */
+  /** A read cache of this many bytes for this torrent alone (default: it shares the client's, ClientOptions.cacheBytes). */
   readonly cacheBytes?: number;
   /** BEP 19 web seeds: extra URLs, connections, retry timing; false: none (default: the torrent's url-list). */
   readonly webSeeds?: WebSeedOptions | false;

@@ -1,19 +1,70 @@
 import { StorageError } from './errors.js';
 import type { Storage } from './interface.js';
 
+/** One cached piece, in its cache and in the budget's recency order. */
+interface Entry {
+  readonly cache: PieceCache;
+  readonly index: number;
+  readonly data: Uint8Array;
+}
+
 /**
- * A read cache for seeding: whole pieces in an LRU under a byte budget. `get` is
- * synchronous so the engine serves hits with no promise; `CachedReader` loads misses once
- * however many peers ask for the same piece meanwhile.
+ * A byte budget shared by several PieceCaches (a client's torrents): one least-recently-
+ * used order across all of them, so the process holds at most `maxBytes` of cached pieces
+ * however many torrents seed.
+ */
+export class CacheBudget {
+  /** Insertion order = recency, oldest first. */
+  private readonly order = new Set<Entry>();
+  private used = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** @internal */ touch(e: Entry): void {
+    this.order.delete(e);
+    this.order.add(e);
+  }
+
+  /** @internal */ add(e: Entry): void {
+    this.order.add(e);
+    this.used += e.data.length;
+    for (const old of this.order) {
+      if (this.used <= this.maxBytes) break;
+      old.cache.evict(old);
+    }
+  }
+
+  /** @internal */ remove(e: Entry): void {
+    if (this.order.delete(e)) this.used -= e.data.length;
+  }
+}
+
+/**
+ * A read cache for seeding: whole pieces in an LRU under a byte budget, its own or one
+ * shared with other caches (CacheBudget). `get` is synchronous so the engine serves hits
+ * with no promise; `CachedReader` loads misses once however many peers ask for the same
+ * piece meanwhile.
  */
 export class PieceCache {
-  private readonly map = new Map<number, Uint8Array>();
+  private readonly map = new Map<number, Entry>();
+  private readonly budget: CacheBudget;
   private used = 0;
   hits = 0;
   misses = 0;
 
-  constructor(readonly maxBytes: number) {}
+  constructor(budget: number | CacheBudget) {
+    this.budget = typeof budget === 'number' ? new CacheBudget(budget) : budget;
+  }
 
+  get maxBytes(): number {
+    return this.budget.maxBytes;
+  }
+
+  /** Bytes this cache holds. */
   get bytes(): number {
     return this.used;
   }
@@ -24,45 +75,45 @@ export class PieceCache {
 
   /** The cached piece (and marks it recently used), or undefined. Do not mutate it. */
   get(index: number): Uint8Array | undefined {
-    const v = this.map.get(index);
-    if (v === undefined) {
+    const e = this.map.get(index);
+    if (e === undefined) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.map.delete(index);
-    this.map.set(index, v);
-    return v;
+    this.budget.touch(e);
+    return e.data;
   }
 
   has(index: number): boolean {
     return this.map.has(index);
   }
 
-  /** Caches a piece, evicting least recently used ones; a piece over the budget is skipped. */
+  /** Caches a piece, evicting least recently used ones (of any cache sharing the budget); a piece over the budget is skipped. */
   set(index: number, data: Uint8Array): void {
     this.delete(index);
-    if (data.length > this.maxBytes) return;
-    this.map.set(index, data);
+    if (data.length > this.budget.maxBytes) return;
+    const e: Entry = { cache: this, index, data };
+    this.map.set(index, e);
     this.used += data.length;
-    for (const [i, v] of this.map) {
-      if (this.used <= this.maxBytes) break;
-      this.map.delete(i);
-      this.used -= v.length;
-    }
+    this.budget.add(e);
   }
 
   delete(index: number): void {
-    const v = this.map.get(index);
-    if (v !== undefined) {
-      this.map.delete(index);
-      this.used -= v.length;
-    }
+    const e = this.map.get(index);
+    if (e !== undefined) this.evict(e);
+  }
+
+  /** @internal Drops `e` from this cache and the budget. */
+  evict(e: Entry): void {
+    if (this.map.get(e.index) !== e) return;
+    this.map.delete(e.index);
+    this.used -= e.data.length;
+    this.budget.remove(e);
   }
 
   clear(): void {
-    this.map.clear();
-    this.used = 0;
+    for (const e of [...this.map.values()]) this.evict(e);
   }
 }
 

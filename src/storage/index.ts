@@ -4,6 +4,6 @@ export type { StorageReason } from './errors.js';
 export { FsStorage } from './fs.js';
 export type { FsStorageOptions } from './fs.js';
 export { MemoryStorage } from './memory.js';
-export { PieceCache, CachedReader } from './cache.js';
+export { PieceCache, CachedReader, CacheBudget } from './cache.js';
 export { writeResume, readResume, encodeResume, decodeResume, snapshotFiles, changedFiles } from './resume.js';
 export type { ResumeData, ResumeExpect } from './resume.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
-import { CachedReader, PieceCache } from '../../src/storage/cache.js';
+import { CacheBudget, CachedReader, PieceCache } from '../../src/storage/cache.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
 import { StorageError } from '../../src/storage/errors.js';
 import { content, pieceOf, singleLayout } from './fixture.js';
@@ -27,6 +27,28 @@ test('PieceCache keeps the most recently used pieces within its byte budget', ()
   assert.equal(c.size, 0);
   assert.equal(c.get(9), undefined);
   assert.ok(c.hits >= 1 && c.misses >= 1);
+});
+
+test('caches sharing a CacheBudget hold at most its bytes together, evicting the least recently used of any of them', () => {
+  const budget = new CacheBudget(300);
+  const a = new PieceCache(budget);
+  const b = new PieceCache(budget);
+  a.set(1, new Uint8Array(100));
+  b.set(1, new Uint8Array(100));
+  a.set(2, new Uint8Array(100));
+  assert.equal(budget.bytes, 300);
+  assert.ok(a.get(1), 'a:1 used again');
+  b.set(2, new Uint8Array(100));
+  assert.equal(b.has(1), false, "b's piece 1 was the least recently used of all");
+  assert.ok(a.has(1) && a.has(2) && b.has(2));
+  assert.equal(budget.bytes, 300);
+  assert.equal(a.bytes + b.bytes, 300);
+  b.set(3, new Uint8Array(250));
+  assert.deepEqual([a.size, b.size, budget.bytes], [0, 1, 250], 'a big piece pushes out the others, whoever holds them');
+  a.set(4, new Uint8Array(50));
+  b.clear();
+  assert.deepEqual([a.bytes, b.bytes, budget.bytes], [50, 0, 50], 'clearing one cache returns its bytes to the budget');
+  assert.equal(a.maxBytes, 300);
 });
 
 test('CachedReader reads each piece once for many concurrent block requests', async () => {

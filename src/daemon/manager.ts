@@ -311,10 +311,10 @@ export class TorrentManager extends EventEmitter<{ event: [DaemonEvent] }> {
   /** A magnet / info-hash add answered at once: an entry in state 'metadata' while peers are asked. */
   private async addPending(uri: string, req: AddRequest): Promise<Entry> {
     const m = parseMagnet(uri);
-    // Stopped only once the metadata is in (startPaused): the fetch runs either way.
-    const record: TorrentRecord = { ...this.newRecord(m.infoHash.hex, m.name ?? m.infoHash.hex, { ...req, paused: false }), magnet: uri, ...(req.paused === true && { startPaused: true }) };
+    // Paused: nothing goes to the network, the metadata included, until it is started.
+    const record: TorrentRecord = { ...this.newRecord(m.infoHash.hex, m.name ?? m.infoHash.hex, req), magnet: uri };
     const e = this.register(record, placeholderMeta(m));
-    this.fetchMeta(e, false);
+    if (!record.stopped) this.fetchMeta(e, false);
     await this.store.flush();
     this.emitEvent({ type: 'added', torrent: summary(e) });
     return e;

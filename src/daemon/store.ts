@@ -28,8 +28,9 @@ export interface TorrentRecord {
   doneAt?: number;
   /**
    * Added by magnet link or info-hash and the metadata is not in yet (no .torrent file):
-   * the link to fetch it with. `stopped` then means "do not fetch"; `startPaused` keeps the
-   * torrent stopped once the metadata is in.
+   * the link to fetch it with. `stopped` then means "do not fetch" (a paused add, or
+   * stopped since); `startPaused` (written by versions that fetched for paused adds) keeps
+   * the torrent stopped once the metadata is in.
    */
   magnet?: string;
   startPaused?: boolean;

@@ -372,3 +372,23 @@ test('event stream: hello snapshot, then added / state / removed events', async 
   assert.equal((sharedEv.data['job'] as { hashedBytes: number }).hashedBytes, 20_000);
   await waitFor((e) => e.type === 'added' && (e.data['torrent'] as { infoHash: string }).infoHash === created.infoHash.hex);
 });
+
+test('a paused magnet add asks no peer for the metadata until it is started; then it downloads', async (t) => {
+  const seeder = await testDaemon();
+  const leech = await testDaemon({ metadataTimeout: 20_000 });
+  t.after(() => Promise.all([seeder.close(), leech.close()]));
+  const file = await sharedFile(seeder, 'later.bin', 50_000);
+  const shared = await call(seeder.d, 'POST', '/api/v1/share', { body: { path: file, wait: true } });
+  assert.equal(shared.status, 201, shared.body.toString());
+  const hash: string = shared.json.job.infoHash;
+  const xpe = `127.0.0.1:${seeder.d.manager.client.listenPort}`;
+  const added = await call(leech.d, 'POST', '/api/v1/torrents', { body: { magnet: `magnet:?xt=urn:btih:${hash}&x.pe=${xpe}`, paused: true } });
+  assert.equal(added.status, 201, added.body.toString());
+  assert.equal(added.json.state, 'stopped');
+  // A fetch would have begun within the add (it is started synchronously): none did.
+  assert.equal(leech.d.manager.get(hash).fetching, undefined, 'no metadata fetch for a paused add');
+  const started = await call(leech.d, 'POST', `/api/v1/torrents/${hash}/start`, { headers: { 'X-Shoal-Request': '1' } });
+  assert.equal(started.json.state, 'metadata');
+  await until(async () => (await call(leech.d, 'GET', `/api/v1/torrents/${hash}`)).json.progress === 1, 30_000, 'download after start');
+  assert.deepEqual(await readFile(join(leech.downloadDir, 'later.bin')), await readFile(file));
+});

@@ -69,7 +69,8 @@ export class Uploader {
       q.shift();
       if (limited) limit.take(length, now);
       this.socket.write(encodePieceHeader(index, begin, length));
-      this.socket.write(block);
+      // The lease keeps the cached piece's buffer from reuse until the socket is done with the view.
+      this.socket.write(block, reader.cache.lease(index));
       sent += length;
     }
     if (sent > 0) {

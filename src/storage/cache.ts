@@ -1,12 +1,22 @@
+import { pieceSize } from '../metainfo/layout.js';
 import { StorageError } from './errors.js';
 import type { Storage } from './interface.js';
 
-/** One cached piece, in its cache and in the budget's recency order. */
+/**
+ * One cached piece, in its cache and in the budget's recency order. `refs` counts views of
+ * it still queued on sockets (leases); an evicted piece's buffer is reused only once none is.
+ */
 interface Entry {
   readonly cache: PieceCache;
   readonly index: number;
   readonly data: Uint8Array;
+  refs: number;
+  evicted: boolean;
+  readonly release: () => void;
 }
+
+/** Evicted piece buffers kept for the next reads, as a share of the budget. */
+const SPARE_SHARE = 4;
 
 /**
  * A byte budget shared by several PieceCaches (a client's torrents): one least-recently-
@@ -17,6 +27,13 @@ export class CacheBudget {
   /** Insertion order = recency, oldest first. */
   private readonly order = new Set<Entry>();
   private used = 0;
+  /**
+   * Buffers of evicted pieces no socket still holds, by size, for the next reads: without
+   * them every read is a fresh 1 MiB allocation and evicted ones wait for the GC, which
+   * held the seeder's memory well above its budget.
+   */
+  private readonly spare = new Map<number, Buffer[]>();
+  private spareBytes = 0;
 
   constructor(readonly maxBytes: number) {}
 
@@ -40,6 +57,23 @@ export class CacheBudget {
 
   /** @internal */ remove(e: Entry): void {
     if (this.order.delete(e)) this.used -= e.data.length;
+  }
+
+  /** @internal A buffer no cache or socket uses any more. */
+  recycle(data: Uint8Array): void {
+    const n = data.length;
+    if (!(data instanceof Buffer) || data.byteOffset !== 0 || data.buffer.byteLength !== n || this.spareBytes + n > this.maxBytes / SPARE_SHARE) return;
+    let list = this.spare.get(n);
+    if (list === undefined) this.spare.set(n, (list = []));
+    list.push(data);
+    this.spareBytes += n;
+  }
+
+  /** A spare buffer of exactly `size` bytes (contents undefined), or undefined. */
+  takeSpare(size: number): Buffer | undefined {
+    const b = this.spare.get(size)?.pop();
+    if (b !== undefined) this.spareBytes -= size;
+    return b;
   }
 }
 
@@ -93,7 +127,17 @@ export class PieceCache {
   set(index: number, data: Uint8Array): void {
     this.delete(index);
     if (data.length > this.budget.maxBytes) return;
-    const e: Entry = { cache: this, index, data };
+    const budget = this.budget;
+    const e: Entry = {
+      cache: this,
+      index,
+      data,
+      refs: 0,
+      evicted: false,
+      release: () => {
+        if (--e.refs === 0 && e.evicted) budget.recycle(e.data);
+      },
+    };
     this.map.set(index, e);
     this.used += data.length;
     this.budget.add(e);
@@ -104,12 +148,31 @@ export class PieceCache {
     if (e !== undefined) this.evict(e);
   }
 
-  /** @internal Drops `e` from this cache and the budget. */
+  /** @internal Drops `e` from this cache and the budget; its buffer is reused once no lease holds it. */
   evict(e: Entry): void {
     if (this.map.get(e.index) !== e) return;
     this.map.delete(e.index);
     this.used -= e.data.length;
     this.budget.remove(e);
+    e.evicted = true;
+    if (e.refs === 0) this.budget.recycle(e.data);
+  }
+
+  /**
+   * Takes a lease on cached piece `index` (undefined when not cached): its buffer is not
+   * reused until the returned function is called, once. For views handed to a socket:
+   * pass it as the write's callback.
+   */
+  lease(index: number): (() => void) | undefined {
+    const e = this.map.get(index);
+    if (e === undefined) return undefined;
+    e.refs++;
+    return e.release;
+  }
+
+  /** A buffer for reading a piece of `size` bytes into: a spare one, or undefined. */
+  spareFor(size: number): Buffer | undefined {
+    return this.budget.takeSpare(size);
   }
 
   clear(): void {
@@ -126,20 +189,25 @@ export class CachedReader {
     readonly cache: PieceCache,
   ) {}
 
-  /** A cached block as a view (no promise), or undefined on a miss. */
+  /**
+   * A cached block as a view (no promise), or undefined on a miss. The view is valid until
+   * the piece leaves the cache, unless leased (PieceCache.lease) for as long as it is used.
+   */
   peek(index: number, begin: number, length: number): Uint8Array | undefined {
     const p = this.cache.get(index);
     if (p === undefined || begin + length > p.length) return undefined;
     return p.subarray(begin, begin + length);
   }
 
-  /** The whole piece, from the cache or storage (concurrent misses share one read). */
+  /** The whole piece, from the cache or storage (concurrent misses share one read); valid as peek's views are. */
   piece(index: number): Promise<Uint8Array> {
     const hit = this.cache.get(index);
     if (hit !== undefined) return Promise.resolve(hit);
     let p = this.loading.get(index);
     if (p === undefined) {
-      p = this.storage.readPiece(index).then(
+      const layout = this.storage.layout;
+      const into = Number.isInteger(index) && index >= 0 && index < layout.pieceCount ? this.cache.spareFor(pieceSize(layout, index)) : undefined;
+      p = this.storage.readPiece(index, into).then(
         (data) => {
           this.loading.delete(index);
           this.cache.set(index, data);

@@ -147,10 +147,10 @@ export class FsStorage implements Storage {
     return this.track(this.doRead(offset, length));
   }
 
-  private async doRead(offset: number, length: number): Promise<Buffer> {
+  private async doRead(offset: number, length: number, into?: Buffer): Promise<Buffer> {
     this.check();
     const spans = rangeSpans(this.layout, offset, length);
-    const out = Buffer.allocUnsafe(length);
+    const out = into !== undefined && into.length === length ? into : Buffer.allocUnsafe(length);
     const ops: Promise<void>[] = [];
     let at = 0;
     for (const s of spans) {
@@ -163,9 +163,9 @@ export class FsStorage implements Storage {
     return out;
   }
 
-  async readPiece(index: number): Promise<Buffer> {
+  async readPiece(index: number, into?: Buffer): Promise<Buffer> {
     const { offset, size } = checkPiece(this.layout, index);
-    return this.read(offset, size);
+    return this.track(this.doRead(offset, size, into));
   }
 
   write(offset: number, data: Uint8Array): Promise<void> {

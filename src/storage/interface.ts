@@ -29,8 +29,8 @@ export interface Storage {
   /** `length` bytes at torrent offset `offset`. Unwritten data in a missing or short file
    * is a StorageError 'missing' (prepared, sparse files read as zeros). */
   read(offset: number, length: number): Promise<Buffer>;
-  /** The whole of piece `index` (see read). */
-  readPiece(index: number): Promise<Buffer>;
+  /** The whole of piece `index` (see read), read into `into` when it is given with exactly the piece's size. */
+  readPiece(index: number, into?: Buffer): Promise<Buffer>;
   /** Writes `data` at torrent offset `offset`: one positional write per file span. */
   write(offset: number, data: Uint8Array): Promise<void>;
   /** Writes a (verified) piece; `data.length` must be the piece's size. */

@@ -36,13 +36,14 @@ export class MemoryStorage implements Storage {
     return f;
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
+  async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
     this.open();
     const spans = rangeSpans(this.layout, offset, length);
-    const out = Buffer.alloc(length);
+    const out = into !== undefined && into.length === length ? into : Buffer.alloc(length);
     let o = 0;
     for (const s of spans) {
-      if (!this.layout.files[s.fileIndex]!.pad) {
+      if (this.layout.files[s.fileIndex]!.pad) out.fill(0, o, o + s.length);
+      else {
         const f = this.files.get(s.fileIndex);
         if (f === undefined || f.size < s.fileOffset + s.length) {
           throw new StorageError('missing', `file ${s.fileIndex} has no data at ${s.fileOffset}+${s.length}`, { fileIndex: s.fileIndex, offset });
@@ -54,9 +55,9 @@ export class MemoryStorage implements Storage {
     return out;
   }
 
-  async readPiece(index: number): Promise<Buffer> {
+  async readPiece(index: number, into?: Buffer): Promise<Buffer> {
     const { offset, size } = checkPiece(this.layout, index);
-    return this.read(offset, size);
+    return this.read(offset, size, into);
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {

@@ -51,6 +51,34 @@ test('caches sharing a CacheBudget hold at most its bytes together, evicting the
   assert.equal(a.maxBytes, 300);
 });
 
+test('an evicted piece buffer is reused for the next read only once every lease on it is released', async () => {
+  const storage = new MemoryStorage(singleLayout);
+  const data = content(singleLayout);
+  for (let i = 0; i < singleLayout.pieceCount; i++) await storage.writePiece(i, pieceOf(singleLayout, data, i));
+  const size = singleLayout.pieceLength;
+  // Spare buffers are kept up to a quarter of the budget: here one piece.
+  const cache = new PieceCache(new CacheBudget(4 * size));
+  const r = new CachedReader(storage, cache);
+  const p0 = await r.piece(0);
+  const lease = cache.lease(0);
+  assert.ok(lease, 'a cached piece can be leased');
+  assert.equal(cache.lease(2), undefined, 'an uncached one cannot');
+  const view = r.peek(0, 100, 50)!;
+  const before = Buffer.from(view);
+  cache.clear();
+  const p1 = await r.piece(1);
+  assert.notEqual(p1.buffer, p0.buffer, 'a leased buffer is not reused');
+  assert.deepEqual(Buffer.from(view), before, 'the leased view still holds piece 0');
+  lease();
+  cache.clear(); // piece 1 goes too; the spare pool is already full with piece 0's buffer
+  const p2 = await r.piece(2);
+  assert.equal(p2.buffer, p0.buffer, 'the released buffer serves the next read');
+  assert.deepEqual(Buffer.from(p2), pieceOf(singleLayout, data, 2));
+  const p1again = await r.piece(1);
+  assert.notEqual(p1again.buffer, p2.buffer);
+  assert.deepEqual(Buffer.from(p1again), pieceOf(singleLayout, data, 1));
+});
+
 test('CachedReader reads each piece once for many concurrent block requests', async () => {
   const storage = new MemoryStorage(singleLayout);
   const data = content(singleLayout);

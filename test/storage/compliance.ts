@@ -46,6 +46,14 @@ export function storageCompliance(name: string, factory: StorageFactory): void {
         const data = content(layout);
         await writeAll(s, data);
         for (let i = 0; i < layout.pieceCount; i++) assert.deepEqual(await s.readPiece(i), pieceOf(layout, data, i), `piece ${i}`);
+        // Read into a given (dirty) buffer of the piece's size: that buffer, every byte set (pad bytes zero).
+        for (let i = 0; i < layout.pieceCount; i++) {
+          const want = pieceOf(layout, data, i);
+          const into = Buffer.alloc(want.length, 0xee);
+          const got = await s.readPiece(i, into);
+          assert.equal(got, into, `piece ${i} read into the given buffer`);
+          assert.deepEqual(got, want, `piece ${i} read into a dirty buffer`);
+        }
         assert.deepEqual(await s.read(0, layout.totalLength), data);
         const step = Math.max(1, Math.floor(layout.totalLength / 97));
         for (let off = 0; off < layout.totalLength; off += step) {

@@ -124,7 +124,7 @@ export class PeerConnection {
     this.connectedAt = this.lastRecv = this.lastSend = opts.now;
     this.rq = new RequestQueue(opts.now);
     this.up = new Uploader(socket, MAX_INCOMING_REQUESTS, opts.now);
-    this.decoder = new WireDecoder({ emitInfoHash: this.incoming });
+    this.decoder = new WireDecoder({ emitInfoHash: this.incoming, reusePieceBuffer: true });
     socket.setNoDelay(true);
     if (!opts.readsOwnData) socket.on('data', this.onData);
     socket.on('drain', this.onDrain);

@@ -16,6 +16,13 @@ export interface WireDecoderOptions {
   readonly maxExtendedLength?: number;
   /** Largest payload of a message with an unknown id (default 256 KiB). */
   readonly maxUnknownLength?: number;
+  /**
+   * Gather `piece` messages split across chunks into two buffers reused in turn (default
+   * false: a new buffer each). Their `block` is then valid only until the
+   * next `push`, like a block inside a socket read buffer that is reused: the engine copies
+   * blocks at once. Saves an allocation per split block (about one block in sixteen).
+   */
+  readonly reusePieceBuffer?: boolean;
 }
 
 const KEEP_ALIVE: WireMessage = Object.freeze({ type: 'keep-alive' });
@@ -59,6 +66,13 @@ export class WireDecoder {
   private headLen = 0;
   /** Payload (after the id) of a message straddling chunks. */
   private body: Uint8Array | undefined;
+  private readonly reusePiece: boolean;
+  /**
+   * Two buffers taken in turn: one push can complete a split piece (emitted, still to be
+   * handled) and begin the next split one, which must not overwrite it.
+   */
+  private readonly pieceScratch: (Buffer | undefined)[] = [undefined, undefined];
+  private scratchTurn = 0;
   private bodyLen = 0;
   private bodyId = 0;
   private base = 0;
@@ -70,6 +84,7 @@ export class WireDecoder {
   constructor(opts: WireDecoderOptions = {}) {
     this.handshaking = opts.handshake ?? true;
     this.emitInfoHash = opts.emitInfoHash ?? false;
+    this.reusePiece = opts.reusePieceBuffer ?? false;
     this.hs = this.handshaking ? Buffer.alloc(HANDSHAKE_LENGTH) : undefined;
     const block = opts.maxBlockLength ?? BLOCK_SIZE;
     const bitfield = opts.maxBitfieldLength ?? 1 << 20;
@@ -181,7 +196,12 @@ export class WireDecoder {
       this.bodyId = head[4]!;
       this.check(this.bodyId, len, pos - 5);
       // Unpooled and not zero-filled: every byte is copied in before the message is emitted.
-      this.body = len > 1 ? Buffer.allocUnsafeSlow(len - 1) : EMPTY;
+      if (this.reusePiece && this.bodyId === MessageId.piece) {
+        const turn = (this.scratchTurn ^= 1);
+        let scratch = this.pieceScratch[turn];
+        if (scratch === undefined || scratch.length < len - 1) scratch = this.pieceScratch[turn] = Buffer.allocUnsafeSlow(Math.max(len - 1, 8 + BLOCK_SIZE));
+        this.body = scratch.subarray(0, len - 1);
+      } else this.body = len > 1 ? Buffer.allocUnsafeSlow(len - 1) : EMPTY;
       this.bodyLen = 0;
     }
     const body = this.body;

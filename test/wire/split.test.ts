@@ -102,3 +102,37 @@ test('a large piece straddling 64 KiB chunks is gathered once and intact', () =>
   const out = decodeChunks(chunks, false);
   assert.deepEqual(out, msgs.map(plain));
 });
+
+test('reusePieceBuffer: split pieces are gathered into two buffers in turn, each intact when handled before the next push', () => {
+  const msgs: WireMessage[] = [];
+  for (let i = 0; i < 24; i++) {
+    const block = Buffer.alloc(16384 - (i % 3) * 1000);
+    for (let k = 0; k < block.length; k++) block[k] = (k * 7 + i) & 0xff;
+    msgs.push({ type: 'piece', index: i, begin: i * 16384, block });
+    if (i % 5 === 0) msgs.push({ type: 'have', index: i });
+  }
+  const stream = Buffer.concat(msgs.map(encodeMessage));
+  // Chunks of odd sizes so that many pieces straddle two or three chunks.
+  const reused = new WireDecoder({ handshake: false, reusePieceBuffer: true });
+  const seen: unknown[] = [];
+  const bodies = new Set<ArrayBufferLike>();
+  let split = 0;
+  const chunks: Uint8Array[] = [];
+  for (let o = 0, n = 0; o < stream.length; n++) {
+    const size = 5000 + (n % 7) * 1777;
+    chunks.push(stream.subarray(o, o + size));
+    o += size;
+  }
+  for (const chunk of chunks) {
+    for (const m of reused.push(chunk)) {
+      seen.push(plain(m)); // read now, as the engine does
+      if (m.type === 'piece' && m.block.buffer !== chunk.buffer) {
+        split++;
+        bodies.add(m.block.buffer);
+      }
+    }
+  }
+  assert.deepEqual(seen, msgs.map(plain));
+  assert.ok(split >= 10, `most pieces straddle chunks here (${split})`);
+  assert.equal(bodies.size, 2, 'every split piece was gathered into one of the same two buffers');
+});

@@ -156,6 +156,11 @@ export class Client {
     );
   }
 
+  /** Bytes of pieces in the seeding read cache, all torrents together (at most ClientOptions.cacheBytes). */
+  get cachedBytes(): number {
+    return this.cacheBudget.bytes;
+  }
+
   /** Resolves with the bound port once listening (0 with noListen). */
   ready(): Promise<number> {
     return this.listening;

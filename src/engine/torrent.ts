@@ -497,6 +497,8 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
     if (!failed && !this.resumeFile.onDisk) await this.resumeFile.save(true).catch((e: unknown) => this.emit('warning', `cannot write resume data: ${(e as Error).message}`));
     await stopping;
     await this.storage.close().catch(() => {});
+    // The cache's budget is the client's: give back what this torrent held.
+    this.reader.cache.clear();
     this.client.removeTorrent(this);
   }
 

@@ -30,6 +30,9 @@ test('shoal seeder -> shoal leecher, multi-file with odd sizes: byte-identical',
   assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
   for (const [k, v] of want) assert.ok(got.get(k)!.equals(v), `${k} differs`);
   assert.ok(seed.uploaded >= fx.meta.totalLength);
+  assert.ok(seeder.cachedBytes > 0 && seeder.cachedBytes <= 64 << 20, 'served pieces are in the client-wide read cache');
+  await seed.close();
+  assert.equal(seeder.cachedBytes, 0, 'a closed torrent gives its cached pieces back to the budget');
 });
 
 test('memory storage on both sides, single-file torrent with a short last piece', async (t) => {

@@ -6,8 +6,8 @@ import { resolveInside } from '../metainfo/paths.js';
 import { StorageError } from './errors.js';
 import { HandlePool } from './handles.js';
 import type { HandleEntry } from './handles.js';
-import { hashPieces, type HashSource } from '../metainfo/hasher.js';
-import type { FileStat, PieceDigests, Storage, StorageLayout } from './interface.js';
+import { hashPieces, type HashRunResult, type HashSource } from '../metainfo/hasher.js';
+import type { FileStat, Storage, StorageLayout } from './interface.js';
 import { checkFile, checkPiece, checkPieceData, rangeSpans } from './range.js';
 import { SafeTree } from './safe.js';
 import { writeSliced } from './write-slices.js';
@@ -195,11 +195,11 @@ export class FsStorage implements Storage {
    * Measured on 1 GiB already in the page cache: 0.85 s against 1.25 s for reading pieces
    * through this storage and hashing them on libuv's pool.
    */
-  hashPieces(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<PieceDigests> {
+  hashPieces(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<HashRunResult> {
     return this.track(this.doHashPieces(ranges, onProgress));
   }
 
-  private async doHashPieces(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<PieceDigests> {
+  private async doHashPieces(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<HashRunResult> {
     this.check();
     const files: HashSource[] = [];
     for (let i = 0; i < this.layout.files.length; i++) {

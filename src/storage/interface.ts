@@ -1,3 +1,4 @@
+import type { HashRunResult } from '../metainfo/hasher.js';
 import type { Metainfo } from '../metainfo/types.js';
 
 /** What storage needs of a torrent: its files and piece geometry. */
@@ -8,12 +9,6 @@ export interface FileStat {
   readonly size: number;
   /** Last modification, ms since the epoch (0 for pad files). */
   readonly mtimeMs: number;
-}
-
-/** Result of Storage.hashPieces: 20 bytes per piece of the torrent (zeros outside the ranges). */
-export interface PieceDigests {
-  readonly digests: Uint8Array;
-  readonly unreadable: ReadonlySet<number>;
 }
 
 /**
@@ -41,7 +36,7 @@ export interface Storage {
    * with bytes that cannot be read are in `unreadable` (their digest is meaningless).
    * `onProgress` gets the bytes hashed so far.
    */
-  hashPieces?(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<PieceDigests>;
+  hashPieces?(ranges: readonly (readonly [number, number])[], onProgress?: (bytes: number) => void): Promise<HashRunResult>;
   /** True when file `fileIndex` exists (pad files: always). */
   exists(fileIndex: number): Promise<boolean>;
   /** Size and mtime of file `fileIndex`, undefined when it does not exist. */

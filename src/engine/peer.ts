@@ -94,15 +94,27 @@ export class PeerConnection {
   pp: PickerPeer<PeerConnection> | undefined;
   readonly rq: RequestQueue;
   downloaded = 0;
+  get downloadRateCache(): number {
+    return this.rates[0]!;
+  }
+
+  get uploadRateCache(): number {
+    return this.rates[1]!;
+  }
+
   /** Payload bytes sent to this peer. */
   get uploaded(): number {
     return this.up.uploaded;
   }
   hashFails = 0;
   readonly connectedAt: number;
-  /** Rates cached by the torrent's tick for the choker. */
-  downloadRateCache = 0;
-  uploadRateCache = 0;
+  /**
+   * Download and upload rates cached by the tick for the choker. In a Float64Array, not two
+   * number fields: a field that holds 0 and then a fractional rate changes this object's
+   * hidden class a second into every download, which discards the optimized code of every
+   * function that handled a peer (see RateMeter).
+   */
+  private readonly rates = new Float64Array(2);
   private lastRecv: number;
   private lastSend: number;
   private readonly decoder: WireDecoder;
@@ -532,8 +544,8 @@ export class PeerConnection {
       return;
     }
     if (now - this.lastRecv > IDLE_TIMEOUT_MS) return this.close('idle timeout');
-    this.downloadRateCache = this.rq.download.rate(now);
-    this.uploadRateCache = this.up.rate.rate(now);
+    this.rates[0] = this.rq.download.rate(now);
+    this.rates[1] = this.up.rate.rate(now);
     if (this.unexpected > MAX_UNEXPECTED_BYTES) return this.close('too much unrequested data');
     this.unexpected >>>= 1; // late endgame answers are normal: only a flood adds up
     this.socket.cork();

@@ -59,7 +59,8 @@ export class RequestQueue {
   private reqq: number;
   private lastProgress: number;
   private sampleSecond: number;
-  private sampleRate = 0;
+  /** -0: a double from the start, so the first fractional rate keeps the hidden class (see RateMeter). */
+  private sampleRate = -0;
 
   constructor(now: number, opts: RequestQueueOptions = {}) {
     this.minQueue = Math.max(1, opts.minQueue ?? 4);

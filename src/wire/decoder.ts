@@ -79,7 +79,8 @@ export class WireDecoder {
   private failed: WireError | undefined;
   private readonly minLen = new Int32Array(256);
   private readonly maxLen = new Float64Array(256);
-  private globalMax = 0;
+  /** -0: a double from the start, as the maximum taken over maxLen is (a Smi field turning double would change the hidden class). */
+  private globalMax = -0;
 
   constructor(opts: WireDecoderOptions = {}) {
     this.handshaking = opts.handshake ?? true;

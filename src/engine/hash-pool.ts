@@ -31,32 +31,40 @@ export interface HashResult {
 }
 
 /** A small pool of hashing threads, shared by every torrent of a process, unref'd when idle. */
+interface Entry {
+  readonly w: Worker;
+  /** Its jobs not yet answered, by id. */
+  readonly jobs: Map<number, Job>;
+}
+
 export class HashPool {
-  private readonly workers: { w: Worker; busy: number }[] = [];
-  private readonly jobs = new Map<number, Job>();
+  private readonly workers: Entry[] = [];
   private nextId = 1;
 
   constructor(private readonly size = Math.max(1, Math.min(4, availableParallelism() - 1))) {}
 
-  private worker(): { w: Worker; busy: number } {
+  private worker(): Entry {
     let best = this.workers[0];
-    for (const x of this.workers) if (x.busy < best!.busy) best = x;
-    if (best && (best.busy === 0 || this.workers.length >= this.size)) return best;
+    for (const x of this.workers) if (x.jobs.size < best!.jobs.size) best = x;
+    if (best && (best.jobs.size === 0 || this.workers.length >= this.size)) return best;
     const w = new Worker(WORKER_SOURCE, { eval: true });
-    const entry = { w, busy: 0 };
+    const entry: Entry = { w, jobs: new Map() };
     w.on('message', (m: { id: number; buf: ArrayBuffer; digest: Uint8Array }) => {
-      const job = this.jobs.get(m.id);
+      const job = entry.jobs.get(m.id);
       if (!job) return;
-      this.jobs.delete(m.id);
-      if (--entry.busy === 0) w.unref();
+      entry.jobs.delete(m.id);
+      if (entry.jobs.size === 0) w.unref();
       job.resolve({ data: Buffer.from(m.buf, job.off, job.len), digest: m.digest });
     });
-    w.on('error', (e) => {
-      for (const [id, job] of this.jobs) {
-        this.jobs.delete(id);
-        job.reject(e);
-      }
-    });
+    // A thread that dies takes its pieces with it: their jobs fail, later ones get a new thread.
+    const dead = (e: Error): void => {
+      const i = this.workers.indexOf(entry);
+      if (i >= 0) this.workers.splice(i, 1);
+      for (const job of entry.jobs.values()) job.reject(e);
+      entry.jobs.clear();
+    };
+    w.on('error', dead);
+    w.on('exit', (code) => dead(new Error(`hashing thread exited (code ${code})`)));
     w.unref();
     this.workers.push(entry);
     return entry;
@@ -73,8 +81,8 @@ export class HashPool {
     const entry = this.worker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.jobs.set(id, { resolve, reject, off: 0, len: data.length });
-      if (entry.busy++ === 0) entry.w.ref();
+      if (entry.jobs.size === 0) entry.w.ref();
+      entry.jobs.set(id, { resolve, reject, off: 0, len: data.length });
       const ab = data.buffer as ArrayBuffer;
       entry.w.postMessage({ id, buf: ab, off: 0, len: data.length }, [ab]);
     });

@@ -1,32 +1,33 @@
 import { createHash, webcrypto } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { hashPool } from './hash-pool.js';
 
 /**
  * SHA-1 of a piece off the event loop: WebCrypto's digest runs on the libuv thread pool
- * (4 threads by default), so hashing overlaps socket work and uses both cores.
+ * (it copies the data first). Used where no piece buffer of our own is at hand.
  */
 export function sha1Async(data: Uint8Array): Promise<ArrayBuffer> {
   return webcrypto.subtle.digest('SHA-1', data);
 }
 
 /**
- * Hashes a downloaded piece. SHOAL_HASH picks the method; measured on loopback on a busy
- * 2-core machine (256 MiB, 1 MiB pieces, see the engine report): 'sync' (on the event
- * loop, no copy) used the least CPU per GiB, 'subtle' (WebCrypto on the libuv pool)
- * copies the piece on the loop first and costs more CPU, 'worker' (transfer to a hashing
- * thread) paid ~1.5 ms per postMessage. The event loop was over half idle at full
- * speed, so the default 'auto' hashes pieces up to 1 MiB (about 0.6 ms) on the loop and
- * larger ones off it, where one hash would stall the loop for several milliseconds.
+ * Hashes a downloaded piece. A piece of 256 KiB or more goes to the hashing thread of
+ * hash-pool.ts when the machine has a second core: its memory moves there and back without
+ * a copy, and meanwhile the event loop goes on reading sockets. Measured on loopback (1 GiB
+ * in 1 MiB pieces from one libtorrent seeder, 2 shared cores, interleaved runs, medians):
+ * 403-427 MiB/s against 354-373 MiB/s hashing on the event loop, for about 2 % more CPU
+ * (the thread's own V8 isolate). Smaller pieces are hashed here: a message each way would
+ * cost more than their SHA-1. WebCrypto on the libuv pool copies every piece first and
+ * cost the most CPU of the three. SHOAL_HASH=sync|worker forces one way (measurements).
  */
 export function hashPiece(data: Buffer): Promise<{ data: Buffer; digest: ArrayBuffer | Uint8Array }> {
-  const mode = MODE === 'auto' ? (data.length <= SYNC_MAX ? 'sync' : 'subtle') : MODE;
-  if (mode === 'sync') return Promise.resolve({ data, digest: createHash('sha1').update(data).digest() });
-  if (mode === 'worker') return hashPool.hash(data);
-  return sha1Async(data).then((digest) => ({ data, digest }));
+  if (MODE === 'worker' || (MODE === 'auto' && SPARE_CORE && data.length >= WORKER_MIN)) return hashPool.hash(data);
+  return Promise.resolve({ data, digest: createHash('sha1').update(data).digest() });
 }
 
-const MODE = process.env.SHOAL_HASH ?? 'auto';
-const SYNC_MAX = 1 << 20;
+const MODE = process.env.SHOAL_HASH === 'sync' || process.env.SHOAL_HASH === 'worker' ? process.env.SHOAL_HASH : 'auto';
+const SPARE_CORE = availableParallelism() > 1;
+const WORKER_MIN = 256 << 10;
 
 /** Whether `digest` equals the 20-byte hash of piece `index` in `pieces`. */
 export function hashMatches(digest: ArrayBuffer | Uint8Array, pieces: Uint8Array, index: number): boolean {

@@ -1,26 +1,17 @@
+import { CandidateSet, type Candidate, type CandidatePolicy } from './candidates.js';
 import type { PeerConnection } from './peer.js';
 
-/** A peer address we may dial. */
-export interface Candidate {
-  readonly host: string;
-  readonly port: number;
-  readonly key: string;
-  /** Given by the user (--peer): retried forever with backoff. */
-  readonly explicit: boolean;
-  fails: number;
-  nextAt: number;
-  conn: PeerConnection | undefined;
-  /** Was a seed last time: not dialled while we are complete. */
-  seed: boolean;
-}
+export type { Candidate } from './candidates.js';
+export { addressKey } from './candidates.js';
 
-const MAX_CANDIDATES = 2000;
-const MAX_BACKOFF_MS = 300_000;
-const MAX_FAILS = 8;
-
-export function addressKey(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
+/** Reconnects back off from 250 ms, doubling to at most 5 minutes; 8 failures in a row forget an address. */
+const POLICY: CandidatePolicy = {
+  maxCandidates: 2000,
+  maxFails: 8,
+  backoffMs: (fails) => Math.min(300_000, 250 * 2 ** Math.min(fails - 1, 12)),
+};
+/** A connection that was ready this long worked: its address's failures are cleared. */
+const WORKED_MS = 30_000;
 
 /** Parses 'host:port' or '[v6]:port'; undefined when malformed. */
 export function parseHostPort(s: string): { host: string; port: number } | undefined {
@@ -43,53 +34,31 @@ export function plainIp(ip: string | undefined): string {
  * exponential reconnect backoff, banned peers never dialled or accepted again.
  */
 export class Swarm {
-  readonly candidates = new Map<string, Candidate>();
   /** Every connection, handshaking or ready. */
   readonly conns = new Set<PeerConnection>();
+  private readonly candidates = new CandidateSet<PeerConnection>(POLICY);
   private readonly byId = new Map<string, PeerConnection>();
-  private readonly byConn = new Map<PeerConnection, Candidate>();
   private readonly bannedIds = new Set<string>();
-  private readonly bannedAddrs = new Set<string>();
 
-  add(host: string, port: number, explicit: boolean, now: number): Candidate | undefined {
-    const key = addressKey(host, port);
-    const have = this.candidates.get(key);
-    if (have) {
-      if (explicit && have.conn === undefined) have.nextAt = Math.min(have.nextAt, now);
-      return have;
-    }
-    if (this.bannedAddrs.has(key) || (!explicit && this.candidates.size >= MAX_CANDIDATES)) return undefined;
-    const c: Candidate = { host, port, key, explicit, fails: 0, nextAt: now, conn: undefined, seed: false };
-    this.candidates.set(key, c);
-    return c;
+  add(host: string, port: number, explicit: boolean, now: number): Candidate<PeerConnection> | undefined {
+    return this.candidates.add(host, port, explicit, now);
   }
 
-  /** Candidates to dial now, at most `room`. */
-  due(now: number, room: number, complete: boolean): Candidate[] {
-    const out: Candidate[] = [];
-    if (room <= 0) return out;
-    for (const c of this.candidates.values()) {
-      if (c.conn !== undefined || c.nextAt > now || (complete && c.seed)) continue;
-      out.push(c);
-      if (out.length >= room) break;
-    }
-    return out;
+  /** Candidates to dial now, at most `room` (no seeds while we are complete). */
+  due(now: number, room: number, complete: boolean): Candidate<PeerConnection>[] {
+    return this.candidates.due(now, room, complete ? isSeed : undefined);
   }
 
-  connecting(c: Candidate, conn: PeerConnection): void {
-    c.conn = conn;
-    this.byConn.set(conn, c);
+  connecting(c: Candidate<PeerConnection>, conn: PeerConnection): void {
+    this.candidates.attach(c, conn);
     this.conns.add(conn);
   }
 
   /** An incoming peer told us its listen port: remember it so we do not dial it twice. */
   link(conn: PeerConnection, host: string, port: number, now: number): void {
-    if (this.byConn.has(conn)) return;
-    const c = this.add(host, port, false, now);
-    if (c && c.conn === undefined) {
-      c.conn = conn;
-      this.byConn.set(conn, c);
-    }
+    if (this.candidates.of(conn)) return;
+    const c = this.candidates.add(host, port, false, now);
+    if (c && c.conn === undefined) this.candidates.attach(c, conn);
   }
 
   /**
@@ -100,19 +69,19 @@ export class Swarm {
    */
   admit(conn: PeerConnection, ourId?: Buffer): boolean {
     const id = conn.peerIdHex!;
-    if (this.bannedIds.has(id) || this.bannedAddrs.has(conn.address)) return false;
+    if (this.bannedIds.has(id) || this.candidates.isBanned(conn.address)) return false;
     const other = this.byId.get(id);
     if (other && other !== conn && !other.closed) {
       if (ourId === undefined || other.incoming === conn.incoming || conn.peerId === undefined) return false;
       const keepOurDial = Buffer.compare(ourId, conn.peerId) < 0;
       if (conn.incoming === keepOurDial) return false;
-      const cand = this.byConn.get(other);
+      const cand = this.candidates.of(other);
       other.close('duplicate connection');
-      // The dialled address is live through this connection: do not redial it.
-      if (cand !== undefined && cand.conn === undefined && !this.byConn.has(conn)) {
-        cand.conn = conn;
+      // The dialled address is live through this connection: do not redial it, and take
+      // back the failure its closing counted.
+      if (cand !== undefined && cand.conn === undefined && !this.candidates.of(conn)) {
+        this.candidates.attach(cand, conn);
         cand.fails = Math.max(0, cand.fails - 1);
-        this.byConn.set(conn, cand);
       }
     }
     this.byId.set(id, conn);
@@ -123,40 +92,26 @@ export class Swarm {
   remove(conn: PeerConnection, now: number): void {
     this.conns.delete(conn);
     if (conn.peerIdHex !== undefined && this.byId.get(conn.peerIdHex) === conn) this.byId.delete(conn.peerIdHex);
-    const c = this.byConn.get(conn);
+    const c = this.candidates.of(conn);
     if (!c) return;
-    this.byConn.delete(conn);
-    if (c.conn === conn) c.conn = undefined;
     c.seed = conn.pp !== undefined && (conn.pp.seed || conn.pp.bitfield.complete);
-    const lasted = now - conn.connectedAt;
-    if (conn.ready && lasted > 30_000) c.fails = 0;
-    else c.fails++;
-    if (!c.explicit && c.fails > MAX_FAILS) {
-      this.candidates.delete(c.key);
-      return;
-    }
-    c.nextAt = now + Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(c.fails - 1, 12));
+    this.candidates.detach(conn, now, conn.ready && now - conn.connectedAt > WORKED_MS);
   }
 
   /** Earliest time a candidate without a connection may be dialled (Infinity: none). */
   nextDue(complete: boolean): number {
-    let t = Infinity;
-    for (const c of this.candidates.values()) if (c.conn === undefined && !(complete && c.seed) && c.nextAt < t) t = c.nextAt;
-    return t;
+    return this.candidates.nextDue(complete ? isSeed : undefined);
   }
 
   ban(conn: PeerConnection): void {
     if (conn.peerIdHex !== undefined) this.bannedIds.add(conn.peerIdHex);
-    this.bannedAddrs.add(conn.address);
-    const c = this.byConn.get(conn);
-    if (c) {
-      this.bannedAddrs.add(c.key);
-      this.candidates.delete(c.key);
-    }
+    this.candidates.ban(conn.address);
+    const c = this.candidates.of(conn);
+    if (c) this.candidates.ban(c.key);
   }
 
   isBanned(key: string): boolean {
-    return this.bannedAddrs.has(key);
+    return this.candidates.isBanned(key);
   }
 
   get bannedCount(): number {
@@ -174,3 +129,5 @@ export class Swarm {
     return n;
   }
 }
+
+const isSeed = (c: Candidate<PeerConnection>): boolean => c.seed;

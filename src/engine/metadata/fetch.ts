@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { Announcer } from '../../tracker/client/announcer.js';
 import type { PeerAddress } from '../discovery.js';
-import { addressKey, parseHostPort } from '../swarm.js';
+import { CandidateSet, type CandidatePolicy } from '../candidates.js';
+import { parseHostPort } from '../swarm.js';
 import { Assembly } from './assembly.js';
 import { MetadataConn } from './conn.js';
 import type { MetadataConnHost } from './conn.js';
@@ -16,23 +17,16 @@ export const DEFAULT_MAX_METADATA_SIZE = 16 << 20;
 /** Requests in flight per peer (metadata is small; libtorrent answers a few at a time). */
 const PIPELINE = 2;
 const TICK_MS = 1000;
-const MAX_CANDIDATES = 1000;
-const MAX_FAILS = 8;
+/** Redials back off from 2 s, doubling to at most a minute; 8 failures forget an address. */
+const POLICY: CandidatePolicy = {
+  maxCandidates: 1000,
+  maxFails: 8,
+  backoffMs: (fails) => Math.min(60_000, 1000 * 2 ** fails),
+};
 const MAX_REJECTS = 8;
 const MAX_TIMEOUTS = 3;
 /** Fewer peers offering metadata than this: ask the trackers again. */
 const WANT_PEERS_BELOW = 5;
-
-interface Candidate {
-  readonly host: string;
-  readonly port: number;
-  readonly key: string;
-  readonly explicit: boolean;
-  fails: number;
-  nextAt: number;
-  conn: MetadataConn | undefined;
-  banned: boolean;
-}
 
 /**
  * Fetches a torrent's info dictionary from peers (BEP 9) given only its info-hash: dials
@@ -50,8 +44,9 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
   private readonly maxSize: number;
   private readonly maxConns: number;
   private readonly requestTimeout: number;
-  private readonly candidates = new Map<string, Candidate>();
-  private readonly byConn = new Map<MetadataConn, Candidate>();
+  private readonly candidates = new CandidateSet<MetadataConn>(POLICY);
+  /** Live connections, handshaking or ready. */
+  private readonly conns = new Set<MetadataConn>();
   private readonly shared = new Map<number, Assembly<MetadataConn>>();
   private readonly own = new Map<MetadataConn, Assembly<MetadataConn>>();
   private isolate = false;
@@ -98,7 +93,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
     const now = performance.now();
     for (const s of o.peers ?? []) {
       const hp = parseHostPort(s);
-      if (hp) this.addCandidate(hp.host, hp.port, true, now);
+      if (hp) this.candidates.add(hp.host, hp.port, true, now);
     }
     const trackers = (o.trackers ?? []).filter((u) => /^(https?|udp):\/\//i.test(u));
     if (trackers.length > 0) {
@@ -130,7 +125,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
   addPeers(peers: readonly PeerAddress[]): void {
     if (this.settled) return;
     const now = performance.now();
-    for (const x of peers) this.addCandidate(x.host, x.port, false, now);
+    for (const x of peers) this.candidates.add(x.host, x.port, false, now);
     this.connectMore(now);
   }
 
@@ -144,8 +139,8 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
   progress(): MetadataProgress {
     const a = this.leading();
     let offering = 0;
-    for (const c of this.byConn.keys()) if (c.ready) offering++;
-    return { known: this.candidates.size, connected: this.byConn.size, offering, size: a?.size, piecesHave: a?.piecesHave ?? 0, pieceCount: a?.count ?? 0 };
+    for (const c of this.conns) if (c.ready) offering++;
+    return { known: this.candidates.size, connected: this.conns.size, offering, size: a?.size, piecesHave: a?.piecesHave ?? 0, pieceCount: a?.count ?? 0 };
   }
 
   private describe(): string {
@@ -162,47 +157,27 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
 
   // ---- peers ----
 
-  private addCandidate(host: string, port: number, explicit: boolean, now: number): void {
-    const key = addressKey(host, port);
-    const have = this.candidates.get(key);
-    if (have) {
-      if (explicit && !have.banned && have.conn === undefined) have.nextAt = Math.min(have.nextAt, now);
-      return;
-    }
-    if (this.candidates.size >= MAX_CANDIDATES) return;
-    this.candidates.set(key, { host, port, key, explicit, fails: 0, nextAt: now, conn: undefined, banned: false });
-  }
-
   private connectMore(now: number): void {
     if (this.settled) return;
-    let room = Math.min(this.maxConns - this.byConn.size, this.opts.connectionRoom?.() ?? Infinity);
-    for (const cand of this.candidates.values()) {
-      if (room <= 0) break;
-      if (cand.conn !== undefined || cand.banned || cand.nextAt > now) continue;
+    const room = Math.min(this.maxConns - this.conns.size, this.opts.connectionRoom?.() ?? Infinity);
+    for (const cand of this.candidates.due(now, room)) {
       let conn: MetadataConn | undefined;
       let sock: Socket;
       try {
         sock = this.opts.dial(cand.host, cand.port, (chunk) => conn?.receive(chunk));
       } catch {
-        this.backoff(cand, now);
+        this.candidates.failed(cand, now);
         continue;
       }
       conn = new MetadataConn(sock, this, { infoHash: this.infoHash, peerId: this.opts.peerId, listenPort: this.opts.listenPort ?? 0, maxMetadataSize: this.maxSize, address: cand.key });
-      cand.conn = conn;
-      this.byConn.set(conn, cand);
-      room--;
+      this.candidates.attach(cand, conn);
+      this.conns.add(conn);
     }
   }
 
-  private backoff(cand: Candidate, now: number): void {
-    cand.fails++;
-    cand.nextAt = now + Math.min(60_000, 1000 * 2 ** cand.fails);
-    if (cand.fails > MAX_FAILS && !cand.explicit) this.candidates.delete(cand.key);
-  }
-
   private ban(c: MetadataConn, why: string): void {
-    const cand = this.byConn.get(c);
-    if (cand) cand.banned = true;
+    const cand = this.candidates.of(c);
+    if (cand) this.candidates.ban(cand.key);
     this.emit('warning', `dropped peer ${c.address}: ${why}`);
     c.close(why);
   }
@@ -212,7 +187,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
   onReady(c: MetadataConn, size: number): void {
     if (this.settled) return;
     this.emit('peer', { type: 'connect', address: c.address, client: c.client });
-    const cand = this.byConn.get(c);
+    const cand = this.candidates.of(c);
     if (cand) cand.fails = 0;
     this.fill(c, performance.now());
   }
@@ -244,14 +219,10 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
     if (a) for (const piece of c.inflight.keys()) a.release(piece, c);
     c.inflight.clear();
     this.own.delete(c);
-    const cand = this.byConn.get(c);
-    this.byConn.delete(c);
-    if (cand) {
-      cand.conn = undefined;
-      if (!cand.banned) this.backoff(cand, now);
-    }
+    this.conns.delete(c);
+    this.candidates.detach(c, now, false);
     // A copy nobody offers any more is dropped (memory stays bounded by live peers).
-    if (a && !this.isolate && ![...this.byConn.keys()].some((x) => x.ready && x.size === a.size)) this.shared.delete(a.size);
+    if (a && !this.isolate && ![...this.conns].some((x) => x.ready && x.size === a.size)) this.shared.delete(a.size);
     if (c.ready) this.emit('peer', { type: 'disconnect', address: c.address, client: c.client, reason });
     if (!this.settled) {
       this.fillAll(now);
@@ -288,7 +259,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
   }
 
   private fillAll(now: number): void {
-    for (const c of [...this.byConn.keys()]) this.fill(c, now);
+    for (const c of [...this.conns]) this.fill(c, now);
   }
 
   private completed(a: Assembly<MetadataConn>): void {
@@ -308,14 +279,14 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
       this.emit('warning', `metadata from ${from.length} peers does not match the info-hash: fetching from each peer alone`);
       this.isolate = true;
       this.shared.clear();
-      for (const c of this.byConn.keys()) c.inflight.clear();
+      for (const c of this.conns) c.inflight.clear();
     }
     this.fillAll(performance.now());
   }
 
   private tick(now: number): void {
     if (this.settled) return;
-    for (const c of [...this.byConn.keys()]) {
+    for (const c of [...this.conns]) {
       if (!c.ready) continue;
       let lost = 0;
       for (const [piece, at] of c.inflight) {
@@ -349,7 +320,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
       clearTimeout(this.deadline);
       this.opts.signal?.removeEventListener('abort', this.onAbort);
       for (const u of this.unwatch.splice(0)) u();
-      for (const c of [...this.byConn.keys()]) c.close('metadata fetch finished');
+      for (const c of [...this.conns]) c.close('metadata fetch finished');
       this.shared.clear();
       this.own.clear();
       await this.announcer?.stop(2000);

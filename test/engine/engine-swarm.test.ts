@@ -177,3 +177,35 @@ test('select: only the chosen files are fetched; selecting more later resumes', 
   got = await readTree(out);
   for (const [k, v] of want) assert.ok(got.get(k)?.equals(v), `${k} differs`);
 });
+
+test('pieces in flight at the cap: a written piece makes room and requests go out at once, not at the next tick', async (t) => {
+  const { dir, cleanup } = await tempDir('shoal-engine-');
+  t.after(cleanup);
+  // 24 pieces of 32 KiB, two in flight at most, on a slow disk (each write lands 20 ms
+  // late): both pieces in flight arrive long before the first is written, and until then
+  // nobody can be asked for more. Waiting for the one-second tick after every write would
+  // take about 12 s; asking when a write lands, about 0.3 s.
+  const fx = await makeFixture(dir, 'capped.bin', { x: 24 * 32768 }, 32768, { single: true });
+  const seeder = new Client({ host: '127.0.0.1' });
+  const leecher = new Client({ host: '127.0.0.1', noListen: true });
+  t.after(() => Promise.all([seeder.close(), leecher.close()]));
+  await seeder.add(fx.torrent, { path: fx.seedDir, announce: false, resume: false });
+  const port = await seeder.ready();
+  let mem: MemoryStorage | undefined;
+  const leech = await leecher.add(fx.torrent, {
+    path: join(dir, 'unused'),
+    peers: [`127.0.0.1:${port}`],
+    announce: false,
+    resume: false,
+    inFlightBytes: 2 * 32768,
+    storage: (l) => {
+      const s = (mem = new MemoryStorage(l));
+      const write = s.writePiece.bind(s);
+      s.writePiece = (index, data) => new Promise((res) => setTimeout(res, 20)).then(() => write(index, data));
+      return s;
+    },
+  });
+  await within(leech.whenDone(), 8_000, 'leecher done without waiting for ticks');
+  const want = (await readTree(fx.seedDir)).get('capped.bin')!;
+  assert.ok((await mem!.read(0, fx.meta.totalLength)).equals(want));
+});

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
                       : await aria2Leech(data.torrent, out, tracker.url, limitMs);
               results.get(c)!.push(res);
               const durable = res.durableSeconds === undefined ? '' : ` (flushed to disk and exited at ${res.durableSeconds.toFixed(2)} s)`;
-              console.log(`  run ${r + 1}, ${k} seeder(s), ${c}: ${res.seconds.toFixed(2)} s${durable}, CPU ${res.cpu.toFixed(2)} s, peak RSS ${(res.rss / 2 ** 20).toFixed(0)} MiB, peak anon ${(res.anon / 2 ** 20).toFixed(0)} MiB`);
+              console.log(`  run ${r + 1}, ${k} seeder(s), ${c}: ${res.seconds.toFixed(2)} s${durable}, CPU ${res.cpu.toFixed(2)} s (sys ${res.sys.toFixed(2)}), peak RSS ${(res.rss / 2 ** 20).toFixed(0)} MiB, peak anon ${(res.anon / 2 ** 20).toFixed(0)} MiB`);
             } catch (e) {
               console.log(`  run ${r + 1}, ${k} seeder(s), ${c}: FAILED: ${(e as Error).message}`);
             } finally {

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
           const use = sampler.stop();
           seederUse.get(k)!.push({ seconds: leech.seconds, ...use });
           leecherCpu.get(k)!.push(leech.cpu);
-          console.log(`  run ${r + 1}, ${k} seeder: ${leech.seconds.toFixed(2)} s, seeder CPU ${use.cpu.toFixed(2)} s, seeder peak RSS ${(use.rss / 2 ** 20).toFixed(0)} MiB, anon ${(use.anon / 2 ** 20).toFixed(0)} MiB, leecher CPU ${leech.cpu.toFixed(2)} s`);
+          console.log(`  run ${r + 1}, ${k} seeder: ${leech.seconds.toFixed(2)} s, seeder CPU ${use.cpu.toFixed(2)} s (sys ${use.sys.toFixed(2)}), seeder peak RSS ${(use.rss / 2 ** 20).toFixed(0)} MiB, anon ${(use.anon / 2 ** 20).toFixed(0)} MiB, leecher CPU ${leech.cpu.toFixed(2)} s`);
         } catch (e) {
           sampler.stop();
           console.log(`  run ${r + 1}, ${k} seeder: FAILED: ${(e as Error).message}`);

@@ -93,6 +93,8 @@ export interface Summary {
   seconds: number;
   mibps: number;
   cpuPerGiB: number;
+  /** The kernel's part of cpuPerGiB (the noisiest part on a VM: see proc.ts). */
+  sysPerGiB: number;
   /** Peak resident set (VmHWM), MiB: includes mmapped file pages (libtorrent 2). */
   rssMiB: number;
   /** Peak anonymous resident memory (RssAnon), MiB. */
@@ -101,7 +103,8 @@ export interface Summary {
 
 export function summarize(r: LeechResult[], bytes: number): Summary {
   const seconds = median(r.map((x) => x.seconds));
-  return { seconds, mibps: bytes / MiB / seconds, cpuPerGiB: median(r.map((x) => x.cpu)) / (bytes / GiB), rssMiB: median(r.map((x) => x.rss)) / MiB, anonMiB: median(r.map((x) => x.anon)) / MiB };
+  const gib = bytes / GiB;
+  return { seconds, mibps: bytes / MiB / seconds, cpuPerGiB: median(r.map((x) => x.cpu)) / gib, sysPerGiB: median(r.map((x) => x.sys)) / gib, rssMiB: median(r.map((x) => x.rss)) / MiB, anonMiB: median(r.map((x) => x.anon)) / MiB };
 }
 
 /**
@@ -111,7 +114,7 @@ export function summarize(r: LeechResult[], bytes: number): Summary {
  */
 export function printTable(title: string, rows: Row[], bytes: number, reference: string, cpuLabel = 'CPU s/GiB', rssLabel = 'peak RSS'): void {
   console.log(`\n${title}`);
-  console.log(`${'client'.padEnd(20)} ${'median s'.padStart(9)} ${'MiB/s'.padStart(8)} ${cpuLabel.padStart(14)} ${rssLabel.padStart(10)} ${'peak anon'.padStart(10)}   runs (s)`);
+  console.log(`${'client'.padEnd(20)} ${'median s'.padStart(9)} ${'MiB/s'.padStart(8)} ${cpuLabel.padStart(14)} ${'of it sys'.padStart(9)} ${rssLabel.padStart(10)} ${'peak anon'.padStart(10)}   runs (s)`);
   const sums = new Map<string, Summary>();
   for (const row of rows) {
     if (row.results.length === 0) continue;
@@ -119,7 +122,7 @@ export function printTable(title: string, rows: Row[], bytes: number, reference:
     sums.set(row.name, s);
     const runs = row.results.map((x) => x.seconds.toFixed(2)).join(' ');
     console.log(
-      `${row.name.padEnd(20)} ${s.seconds.toFixed(2).padStart(9)} ${s.mibps.toFixed(0).padStart(8)} ${s.cpuPerGiB.toFixed(2).padStart(14)} ${(s.rssMiB.toFixed(0) + ' MiB').padStart(10)} ${(s.anonMiB.toFixed(0) + ' MiB').padStart(10)}   ${runs}`,
+      `${row.name.padEnd(20)} ${s.seconds.toFixed(2).padStart(9)} ${s.mibps.toFixed(0).padStart(8)} ${s.cpuPerGiB.toFixed(2).padStart(14)} ${s.sysPerGiB.toFixed(2).padStart(9)} ${(s.rssMiB.toFixed(0) + ' MiB').padStart(10)} ${(s.anonMiB.toFixed(0) + ' MiB').padStart(10)}   ${runs}`,
     );
   }
   const ref = sums.get(reference);
@@ -127,7 +130,7 @@ export function printTable(title: string, rows: Row[], bytes: number, reference:
   for (const [name, s] of sums) {
     if (name === reference) continue;
     console.log(
-      `  ${name} vs ${reference}: speed x${(s.mibps / ref.mibps).toFixed(2)}, CPU/GiB x${(s.cpuPerGiB / ref.cpuPerGiB).toFixed(2)}, peak RSS x${(s.rssMiB / ref.rssMiB).toFixed(2)}, peak anon x${(s.anonMiB / ref.anonMiB).toFixed(2)}`,
+      `  ${name} vs ${reference}: speed x${(s.mibps / ref.mibps).toFixed(2)}, CPU/GiB x${(s.cpuPerGiB / ref.cpuPerGiB).toFixed(2)} (user x${((s.cpuPerGiB - s.sysPerGiB) / (ref.cpuPerGiB - ref.sysPerGiB)).toFixed(2)}, sys x${(s.sysPerGiB / ref.sysPerGiB).toFixed(2)}), peak RSS x${(s.rssMiB / ref.rssMiB).toFixed(2)}, peak anon x${(s.anonMiB / ref.anonMiB).toFixed(2)}`,
     );
   }
 }

@@ -9,8 +9,8 @@ import { procMemory } from '../../test/helpers/proc-status.js';
 
 const TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-/** User + system CPU seconds of `pid` so far (its threads included), or undefined if gone. */
-export function cpuSeconds(pid: number): number | undefined {
+/** User and system CPU seconds of `pid` so far (its threads included), or undefined if gone. */
+export function cpuTimes(pid: number): { user: number; sys: number } | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -19,7 +19,13 @@ export function cpuSeconds(pid: number): number | undefined {
   }
   // Fields after the ')' that closes the command name: state is field 3; utime 14, stime 15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / TICKS;
+  return { user: Number(rest[11]) / TICKS, sys: Number(rest[12]) / TICKS };
+}
+
+/** User + system CPU seconds of `pid` so far (its threads included), or undefined if gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  const t = cpuTimes(pid);
+  return t && t.user + t.sys;
 }
 
 /**
@@ -36,6 +42,12 @@ export function memory(pid: number): { hwm: number; anon: number } | undefined {
 export interface Usage {
   /** CPU seconds over the window (from `start` to the last sample). */
   cpu: number;
+  /**
+   * The system (kernel) part of `cpu`. On the VM the figures were taken on it is the
+   * noisiest part: touching freshly allocated page-cache memory is sometimes several
+   * times slower, for every client alike.
+   */
+  sys: number;
   /** Largest VmHWM seen (peak resident set, file-backed mappings included), bytes. */
   rss: number;
   /** Largest RssAnon sampled (anonymous resident memory), bytes. */
@@ -48,8 +60,8 @@ export interface Usage {
  * (a seeder already running). A process that exits loses at most one interval of CPU.
  */
 export class Sampler {
-  private first = 0;
-  private last = 0;
+  private first = { user: 0, sys: 0 };
+  private last = { user: 0, sys: 0 };
   private rss = 0;
   private anon = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -61,8 +73,8 @@ export class Sampler {
   ) {}
 
   start(): this {
-    const c = cpuSeconds(this.pid) ?? 0;
-    this.first = this.fromZero ? 0 : c;
+    const c = cpuTimes(this.pid) ?? { user: 0, sys: 0 };
+    this.first = this.fromZero ? { user: 0, sys: 0 } : c;
     this.last = c;
     this.sample();
     this.timer = setInterval(() => this.sample(), this.everyMs);
@@ -70,7 +82,7 @@ export class Sampler {
   }
 
   private sample(): void {
-    const c = cpuSeconds(this.pid);
+    const c = cpuTimes(this.pid);
     if (c !== undefined) this.last = c;
     const m = memory(this.pid);
     if (m && m.hwm > this.rss) this.rss = m.hwm;
@@ -80,7 +92,8 @@ export class Sampler {
   stop(): Usage {
     this.sample();
     clearInterval(this.timer);
-    return { cpu: this.last - this.first, rss: this.rss, anon: this.anon };
+    const sys = this.last.sys - this.first.sys;
+    return { cpu: this.last.user - this.first.user + sys, sys, rss: this.rss, anon: this.anon };
   }
 }
 

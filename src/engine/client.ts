@@ -16,6 +16,7 @@ import { isMagnetSource, parseMagnetSource } from './metadata/source.js';
 import type { AddMagnetOptions, MagnetOptions, MetadataResult } from './metadata/types.js';
 import { BandwidthScheduler, RateLimiter, UploadSlots } from './limits.js';
 import type { RateLimits } from './limits.js';
+import { HANDSHAKE_INFO_HASH_END } from '../wire/handshake.js';
 import { PeerConnection } from './peer.js';
 import { checkExisting } from './startup.js';
 import { plainIp } from './swarm.js';
@@ -24,6 +25,8 @@ import type { ClientLink } from './torrent.js';
 import type { AddOptions, ClientOptions, TorrentSource } from './types.js';
 
 const TICK_MS = 1000;
+/** An incoming peer must name its info-hash within this time. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Read buffer of an outgoing connection. */
 const READ_BUFFER = 256 << 10;
 
@@ -222,7 +225,22 @@ export class Client {
     this.track(s);
     const ip = plainIp(s.remoteAddress);
     const address = ip.includes(':') ? `[${ip}]:${s.remotePort}` : `${ip}:${s.remotePort}`;
-    new PeerConnection(s, { resolver: (ih) => this.torrents.get(Buffer.from(ih).toString('hex')), address, ip, now: performance.now() });
+    // The first 48 handshake bytes name the info-hash: a peer of one of our torrents, or one
+    // for a metadata fetch under way (a magnet whose torrent does not exist yet).
+    let head: Buffer | undefined;
+    const drop = (): void => {
+      s.destroy();
+    };
+    const onHead = (chunk: Buffer): void => {
+      head = head === undefined ? chunk : Buffer.concat([head, chunk]);
+      if (head.length < HANDSHAKE_INFO_HASH_END) return;
+      s.off('data', onHead).off('error', drop).off('timeout', drop).setTimeout(0);
+      const id = head.subarray(28, HANDSHAKE_INFO_HASH_END).toString('hex');
+      const fetch = this.torrents.has(id) ? undefined : this.fetches.get(id);
+      if (fetch?.accept(s, address, head)) return;
+      new PeerConnection(s, { resolver: (ih) => this.torrents.get(Buffer.from(ih).toString('hex')), address, ip, now: performance.now() }).receive(head);
+    };
+    s.on('data', onHead).on('error', drop).on('timeout', drop).setTimeout(HANDSHAKE_TIMEOUT_MS);
   }
 
   /**

@@ -53,6 +53,27 @@ test('client.add(magnet) fetches metadata from a shoal seeder and downloads byte
   await assert.rejects(leecher.add(uri, { path: out }), (e: unknown) => e instanceof EngineError && e.reason === 'duplicate');
 });
 
+test('a magnet whose only source dials us: the metadata comes over the incoming connection, then the data', async (t) => {
+  const { dir, cleanup } = await tempDir('shoal-magnet-');
+  t.after(cleanup);
+  const fx = await makeFixture(dir, 'inc', FILES, 16384);
+  const seeder = new Client({ host: '127.0.0.1' });
+  const leecher = new Client({ host: '127.0.0.1' });
+  t.after(() => Promise.all([seeder.close(), leecher.close()]));
+  const seed = await seeder.add(fx.torrent, { path: fx.seedDir, announce: false, resume: false });
+  const port = await leecher.ready();
+  const out = join(dir, 'out');
+  // No peers, trackers or discovery on the leecher's side: only the seeder's dial can help.
+  const adding = leecher.add(fx.meta.infoHash.hex, { path: out, announce: false });
+  seed.addPeer(`127.0.0.1:${port}`);
+  const tor = await within(adding, 20_000, 'metadata from the incoming peer');
+  assert.ok(tor.metainfo.infoBytes.equals(fx.meta.infoBytes));
+  await within(tor.whenDone(), 30_000, 'download after metadata (the seeder dials again)');
+  const want = await readTree(fx.seedDir);
+  const have = await readTree(out);
+  for (const [k, v] of want) assert.ok(have.get(k)!.equals(v), `${k} differs`);
+});
+
 test('a bare info-hash with peers, and `so` selecting files', async (t) => {
   const { dir, cleanup } = await tempDir('shoal-magnet-');
   t.after(cleanup);

@@ -157,6 +157,20 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
 
   // ---- peers ----
 
+  /**
+   * A peer that dialled us for this info-hash (the client read its first 48 handshake
+   * bytes, `head`, to route it here). False when the fetch is over or full: the caller
+   * then closes it as it would any unknown info-hash.
+   */
+  accept(socket: Socket, address: string, head: Buffer): boolean {
+    if (this.settled || this.conns.size >= this.maxConns) return false;
+    const conn = new MetadataConn(socket, this, { infoHash: this.infoHash, peerId: this.opts.peerId, listenPort: this.opts.listenPort ?? 0, maxMetadataSize: this.maxSize, address });
+    this.conns.add(conn);
+    socket.on('data', (chunk: Buffer) => conn.receive(chunk));
+    conn.receive(head);
+    return true;
+  }
+
   private connectMore(now: number): void {
     if (this.settled) return;
     const room = Math.min(this.maxConns - this.conns.size, this.opts.connectionRoom?.() ?? Infinity);

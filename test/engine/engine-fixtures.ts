@@ -15,7 +15,7 @@ export interface Fixture {
 }
 
 /** Writes `files` (relative path -> size) under `root/name` with random content and makes a torrent of it. */
-export async function makeFixture(root: string, name: string, files: Record<string, number>, pieceLength: number, opts: { announce?: string[]; single?: boolean } = {}): Promise<Fixture> {
+export async function makeFixture(root: string, name: string, files: Record<string, number>, pieceLength: number, opts: { announce?: string[]; webSeeds?: string[]; single?: boolean } = {}): Promise<Fixture> {
   const seedDir = join(root, 'seed');
   const top = join(seedDir, name);
   if (opts.single) {
@@ -28,7 +28,7 @@ export async function makeFixture(root: string, name: string, files: Record<stri
       await writeFile(p, randomBytes(size));
     }
   }
-  const res = await createTorrent(top, { pieceLength, threads: 2, creationDate: false, ...(opts.announce && { announce: opts.announce }) });
+  const res = await createTorrent(top, { pieceLength, threads: 2, creationDate: false, ...(opts.announce && { announce: opts.announce }), ...(opts.webSeeds && { webSeeds: opts.webSeeds }) });
   const torrentPath = join(root, `${name}.torrent`);
   await writeFile(torrentPath, res.torrent);
   return { seedDir, torrent: res.torrent, torrentPath, meta: parseTorrent(res.torrent) };

@@ -2,6 +2,7 @@
 // support (206 + Content-Range), keep-alive, an optional rate limit, and a hook that can
 // replace any answer (error statuses, redirects, corrupt or short bodies, ignored Range).
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { open, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -38,6 +39,8 @@ export interface ServerOptions {
   readonly root: string;
   /** Bytes per second per response (default: unlimited). */
   readonly rate?: number;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  readonly tls?: { readonly key: string; readonly cert: string };
   /** Return an Override to answer otherwise (n = 0-based number of this request). */
   readonly override?: (r: Served, n: number) => Override | undefined;
 }
@@ -46,9 +49,10 @@ export async function startWebSeedServer(o: ServerOptions): Promise<WebSeedServe
   const requests: Served[] = [];
   const root = resolve(o.root);
   const hung = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     void handle(req, res).catch(() => res.destroy());
-  });
+  };
+  const server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }, onRequest) : createServer(onRequest);
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(url.pathname);
@@ -119,12 +123,12 @@ export async function startWebSeedServer(o: ServerOptions): Promise<WebSeedServe
     await send(res, body, o.rate);
   }
   let connections = 0;
-  server.on('connection', () => connections++);
+  server.on(o.tls ? 'secureConnection' : 'connection', () => connections++);
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', () => res()));
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    base: `http://127.0.0.1:${port}/`,
+    base: `${o.tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     requests,
     get connections() {
       return connections;

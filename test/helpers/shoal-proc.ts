@@ -100,6 +100,8 @@ export interface ShoalDownloadOptions {
   /** Default true: --json, so events can be awaited. */
   json?: boolean;
   extraArgs?: string[];
+  /** Added to the environment. */
+  env?: Record<string, string>;
 }
 
 export class ShoalProc {
@@ -137,11 +139,11 @@ export class ShoalProc {
     return this.child.pid ?? 0;
   }
 
-  /** Runs `shoal ARGS…` through the backend chosen for ARGS[0] (see shoalBackend). */
-  static spawn(args: string[]): ShoalProc {
+  /** Runs `shoal ARGS…` through the backend chosen for ARGS[0] (see shoalBackend), with `env` added to ours. */
+  static spawn(args: string[], env?: Record<string, string>): ShoalProc {
     const b = shoalBackend(args[0] === 'seed' ? 'seed' : 'download');
     const entry = 'backend' in b && b.backend === 'runner' ? runnerPath : cliPath;
-    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env && { env: { ...process.env, ...env } }) });
     return new ShoalProc(child, args, entry);
   }
 
@@ -156,7 +158,7 @@ export class ShoalProc {
     if (o.sequential) args.push('--sequential');
     if (o.json ?? true) args.push('--json');
     args.push(...(o.extraArgs ?? []));
-    return ShoalProc.spawn(args);
+    return ShoalProc.spawn(args, o.env);
   }
 
   /** `shoal seed TORRENT PATH --port N [--peer …]…`; await `listening(port)` before dialing it. */

@@ -81,7 +81,9 @@ export function fetchRange(r: RangeRequest, o: RangeOptions, redirects = 0): Pro
       ...(o.signal && { signal: o.signal }),
     });
     req.setTimeout(o.timeoutMs, () => fail('timeout', `no data from ${u.host} for ${o.timeoutMs} ms`));
-    req.on('error', (e: NodeJS.ErrnoException) => fail('network', `${u.host}: ${e.code ?? e.message}`, { cause: e.code }));
+    // Socket errors read best as their errno code (ECONNREFUSED); TLS ones as their message
+    // ('self-signed certificate'), which says what is wrong with the certificate.
+    req.on('error', (e: NodeJS.ErrnoException) => fail('network', `${u.host}: ${e.code !== undefined && /^E[A-Z]+$/.test(e.code) ? e.code : e.message}`, { cause: e.code }));
     req.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       if (REDIRECTS.has(status)) {

@@ -54,6 +54,11 @@ export class Swarm {
     this.conns.add(conn);
   }
 
+  /** A dial of `c` failed at once (no socket): it backs off like a failed connection. */
+  dialFailed(c: Candidate<PeerConnection>, now: number): void {
+    this.candidates.failed(c, now);
+  }
+
   /** An incoming peer told us its listen port: remember it so we do not dial it twice. */
   link(conn: PeerConnection, host: string, port: number, now: number): void {
     if (this.candidates.of(conn)) return;

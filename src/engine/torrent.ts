@@ -663,6 +663,7 @@ export class Torrent extends EventEmitter<TorrentEvents> implements PeerHost {
       try {
         sock = this.client.dial(cand.host, cand.port, (chunk) => c?.receive(chunk));
       } catch {
+        this.swarm.dialFailed(cand, now);
         continue;
       }
       c = new PeerConnection(sock, { host: this, address: cand.key, ip: plainIp(cand.host), now, readsOwnData: true });

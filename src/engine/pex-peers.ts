@@ -3,7 +3,8 @@ import { networkInterfaces } from 'node:os';
 import { PexFlags } from '../wire/pex.js';
 import type { PexAddress, PexPeer } from '../wire/pex.js';
 import type { PeerConnection } from './peer.js';
-import { addressKey, parseHostPort, plainIp } from './swarm.js';
+import { addressKey } from './candidates.js';
+import { parseHostPort, plainIp } from './swarm.js';
 
 /**
  * The address other peers can dial to reach a connected peer: for a connection we made,

@@ -1,9 +1,6 @@
 import { CandidateSet, type Candidate, type CandidatePolicy } from './candidates.js';
 import type { PeerConnection } from './peer.js';
 
-export type { Candidate } from './candidates.js';
-export { addressKey } from './candidates.js';
-
 /** Reconnects back off from 250 ms, doubling to at most 5 minutes; 8 failures in a row forget an address. */
 const POLICY: CandidatePolicy = {
   maxCandidates: 2000,

@@ -13,9 +13,9 @@ export interface ClientOptions {
   readonly host?: string;
   /** 20 bytes, or a string of 20 latin1 characters. Default '-SH0100-' + 12 random characters. */
   readonly peerId?: Uint8Array | string;
-  /** Connections over all torrents (default 200). */
   /** Seeding read cache for all torrents of the client together, bytes (default 64 MiB). */
   readonly cacheBytes?: number;
+  /** Connections over all torrents (default 200). */
   readonly maxConnections?: number;
   /** Default per-torrent peer limit (default 50). */
   readonly maxPeers?: number;

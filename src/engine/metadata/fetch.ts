@@ -6,7 +6,7 @@ import { CandidateSet, type CandidatePolicy } from '../candidates.js';
 import { parseHostPort } from '../swarm.js';
 import { Assembly } from './assembly.js';
 import { MetadataConn } from './conn.js';
-import type { MetadataConnHost } from './conn.js';
+import type { MetadataConnHost, MetadataConnOptions } from './conn.js';
 import { MetadataError } from './errors.js';
 import type { MetadataFetchEvents, MetadataFetchOptions, MetadataProgress } from './fetch-types.js';
 
@@ -157,6 +157,10 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
 
   // ---- peers ----
 
+  private connOptions(address: string): MetadataConnOptions {
+    return { infoHash: this.infoHash, peerId: this.opts.peerId, listenPort: this.opts.listenPort ?? 0, maxMetadataSize: this.maxSize, address };
+  }
+
   /**
    * A peer that dialled us for this info-hash (the client read its first 48 handshake
    * bytes, `head`, to route it here). False when the fetch is over or full: the caller
@@ -164,7 +168,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
    */
   accept(socket: Socket, address: string, head: Buffer): boolean {
     if (this.settled || this.conns.size >= this.maxConns) return false;
-    const conn = new MetadataConn(socket, this, { infoHash: this.infoHash, peerId: this.opts.peerId, listenPort: this.opts.listenPort ?? 0, maxMetadataSize: this.maxSize, address });
+    const conn = new MetadataConn(socket, this, this.connOptions(address));
     this.conns.add(conn);
     socket.on('data', (chunk: Buffer) => conn.receive(chunk));
     conn.receive(head);
@@ -183,7 +187,7 @@ export class MetadataFetcher extends EventEmitter<MetadataFetchEvents> implement
         this.candidates.failed(cand, now);
         continue;
       }
-      conn = new MetadataConn(sock, this, { infoHash: this.infoHash, peerId: this.opts.peerId, listenPort: this.opts.listenPort ?? 0, maxMetadataSize: this.maxSize, address: cand.key });
+      conn = new MetadataConn(sock, this, this.connOptions(cand.key));
       this.candidates.attach(cand, conn);
       this.conns.add(conn);
     }

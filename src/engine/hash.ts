@@ -1,6 +1,6 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { hashPool } from './hash-pool.js';
+import { hashPool, transferable } from './hash-pool.js';
 
 /**
  * SHA-1 of a piece off the event loop: WebCrypto's digest runs on the libuv thread pool
@@ -21,8 +21,13 @@ export function sha1Async(data: Uint8Array): Promise<ArrayBuffer> {
  * cost the most CPU of the three. SHOAL_HASH=sync|worker forces one way (measurements).
  */
 export function hashPiece(data: Buffer): Promise<{ data: Buffer; digest: ArrayBuffer | Uint8Array }> {
-  if (MODE === 'worker' || (MODE === 'auto' && SPARE_CORE && data.length >= WORKER_MIN)) return hashPool.hash(data);
+  if (onHashingThread(data)) return hashPool.hash(data);
   return Promise.resolve({ data, digest: createHash('sha1').update(data).digest() });
+}
+
+/** Whether hashPiece sends `data` to the hashing thread (see there). */
+export function onHashingThread(data: Buffer): boolean {
+  return (MODE === 'worker' || (MODE === 'auto' && SPARE_CORE && data.length >= WORKER_MIN)) && transferable(data);
 }
 
 const MODE = process.env.SHOAL_HASH === 'sync' || process.env.SHOAL_HASH === 'worker' ? process.env.SHOAL_HASH : 'auto';

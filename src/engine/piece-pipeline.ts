@@ -1,6 +1,7 @@
 import type { Bitfield } from '../core/bitfield.js';
 import type { Storage } from '../storage/interface.js';
-import { hashMatches, hashPiece } from './hash.js';
+import { hashMatches, hashPiece, onHashingThread } from './hash.js';
+import { hashPool } from './hash-pool.js';
 import { PieceBuffers } from './torrent-helpers.js';
 
 /** What the pipeline reports back to its torrent. */
@@ -96,18 +97,7 @@ export class PiecePipeline {
   private verify(index: number, piece: Buffer): void {
     const h = this.host;
     this.bufs[index] = undefined;
-    const w = hashPiece(piece).then(({ data, digest }) => {
-      if (!h.accepting) return;
-      if (!hashMatches(digest, h.pieceHashes, index)) {
-        this.pool.release(data);
-        return h.hashFailed(index);
-      }
-      return h.storage.writePiece(index, data).then(() => {
-        if (this.mask[index]) this._verified += data.length;
-        h.written(index, data.length);
-        this.pool.release(data);
-      });
-    });
+    const w = SHOAL_WRITE !== 'pool' && h.storage.writePieceWith !== undefined && onHashingThread(piece) ? this.verifyAndWrite(index, piece) : this.verifyThenWrite(index, piece);
     this.writes.add(w);
     w.then(
       () => {
@@ -120,4 +110,43 @@ export class PiecePipeline {
       },
     );
   }
+
+  /** Hashed (here or on the hashing thread), then written through the libuv pool. */
+  private async verifyThenWrite(index: number, piece: Buffer): Promise<void> {
+    const h = this.host;
+    const { data, digest } = await hashPiece(piece);
+    if (!h.accepting) return;
+    const ok = hashMatches(digest, h.pieceHashes, index);
+    if (ok) await h.storage.writePiece(index, data);
+    this.settle(index, data, ok);
+  }
+
+  /** Hashed and, when it matches, written by the hashing thread in one trip (see HashPool.hash). */
+  private async verifyAndWrite(index: number, piece: Buffer): Promise<void> {
+    const h = this.host;
+    const expect = h.pieceHashes.subarray(index * 20, index * 20 + 20);
+    let data = piece;
+    let ok = false;
+    await h.storage.writePieceWith!(index, async (targets) => {
+      const r = await hashPool.hash(piece, { expect, targets });
+      data = r.data;
+      ok = r.written;
+      return ok;
+    });
+    if (ok || h.accepting) this.settle(index, data, ok);
+  }
+
+  private settle(index: number, data: Buffer, ok: boolean): void {
+    const h = this.host;
+    if (!ok) {
+      this.pool.release(data);
+      return h.hashFailed(index);
+    }
+    if (this.mask[index]) this._verified += data.length;
+    h.written(index, data.length);
+    this.pool.release(data);
+  }
 }
+
+/** SHOAL_WRITE=pool writes every piece through the libuv pool (measurements). */
+const SHOAL_WRITE = process.env.SHOAL_WRITE;

@@ -7,7 +7,7 @@ import { StorageError } from './errors.js';
 import { HandlePool } from './handles.js';
 import type { HandleEntry } from './handles.js';
 import { hashPieces, type HashRunResult, type HashSource } from '../metainfo/hasher.js';
-import type { FileStat, Storage, StorageLayout } from './interface.js';
+import type { FileStat, Storage, StorageLayout, WriteTarget } from './interface.js';
 import { checkFile, checkPiece, checkPieceData, rangeSpans } from './range.js';
 import { SafeTree } from './safe.js';
 import { writeSliced } from './write-slices.js';
@@ -187,6 +187,46 @@ export class FsStorage implements Storage {
 
   async writePiece(index: number, data: Uint8Array): Promise<void> {
     return this.write(checkPieceData(this.layout, index, data), data);
+  }
+
+  writePieceWith(index: number, run: (targets: readonly WriteTarget[]) => Promise<boolean>): Promise<boolean> {
+    return this.track(this.doWritePieceWith(index, run));
+  }
+
+  private async doWritePieceWith(index: number, run: (targets: readonly WriteTarget[]) => Promise<boolean>): Promise<boolean> {
+    this.check();
+    const { spans } = checkPiece(this.layout, index);
+    const held: HandleEntry[] = [];
+    const files: number[] = [];
+    const targets: WriteTarget[] = [];
+    try {
+      let at = 0;
+      for (const s of spans) {
+        if (!this.layout.files[s.fileIndex]!.pad) {
+          let e: HandleEntry;
+          try {
+            e = await this.pool.acquire(s.fileIndex, true);
+          } catch (err) {
+            throw this.fail(err, s.fileIndex, 'write');
+          }
+          held.push(e);
+          files.push(s.fileIndex);
+          targets.push({ fd: e.fh.fd, position: s.fileOffset, offset: at, length: s.length });
+        }
+        at += s.length;
+      }
+      let wrote: boolean;
+      try {
+        wrote = await run(targets);
+      } catch (err) {
+        const t = (err as { target?: unknown }).target;
+        throw this.fail(err, files[typeof t === 'number' ? t : 0] ?? 0, 'write');
+      }
+      if (wrote) for (const f of files) this.dirty.add(f);
+      return wrote;
+    } finally {
+      for (const e of held) this.pool.release(e);
+    }
   }
 
   /**

@@ -12,6 +12,18 @@ export interface FileStat {
 }
 
 /**
+ * Where one span of a piece goes on disk: an open descriptor lent for the duration of a
+ * writePieceWith call, the position in its file, and the span's place in the piece.
+ */
+export interface WriteTarget {
+  readonly fd: number;
+  readonly position: number;
+  /** Offset of the span in the piece, and its length. */
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
  * A torrent's data, addressed in torrent space (offsets into the concatenation of all
  * files). Implementations: FsStorage (positional file I/O), MemoryStorage (tests, magnet
  * metadata). Every method rejects with StorageError (code 'ESTORAGE') on failure.
@@ -30,6 +42,15 @@ export interface Storage {
   write(offset: number, data: Uint8Array): Promise<void>;
   /** Writes a (verified) piece; `data.length` must be the piece's size. */
   writePiece(index: number, data: Uint8Array): Promise<void>;
+  /**
+   * Optional: lends the open, writable descriptors piece `index` is written to, so that
+   * `run` can write it elsewhere (the hashing thread writes a piece it has just verified,
+   * see engine/hash-pool.ts). The descriptors stay open until `run` settles; `run`
+   * resolves true when it wrote the piece, false when it wrote nothing. A rejection of
+   * `run` carrying `target` (the index of the target that failed) is reported against
+   * that target's file. Pad files get no target.
+   */
+  writePieceWith?(index: number, run: (targets: readonly WriteTarget[]) => Promise<boolean>): Promise<boolean>;
   /**
    * Optional fast path for checking data already on disk: SHA-1 of every piece in `ranges`
    * ([first, end) piece indexes), read straight from the medium by several threads. Pieces

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { createHash, randomBytes } from 'node:crypto';
-import { HashPool } from '../../src/engine/hash-pool.js';
+import { closeSync, openSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HashPool, TargetWriteError } from '../../src/engine/hash-pool.js';
 
 const sha1 = (b: Uint8Array): Buffer => createHash('sha1').update(b).digest();
 
@@ -52,4 +56,66 @@ test('hash pool: a thread that dies fails only its own jobs; the next job gets a
   const again = await pool.hash(piece());
   assert.deepEqual(Buffer.from(again.digest), sha1(Buffer.alloc(1 << 20, 7)));
   await pool.close();
+});
+
+test('hash pool: a piece that matches its digest is written by the hashing thread; one that does not is not', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'shoal-hashwrite-'));
+  const pool = new HashPool(1);
+  const path = join(dir, 'f');
+  const fd = openSync(path, 'w+');
+  try {
+    const size = 300 * 1024 + 7; // several write slices and a short last one
+    const a = Buffer.allocUnsafeSlow(size);
+    randomBytes(size).copy(a);
+    const copy = Buffer.from(a);
+    // The piece goes to two places of the file: its tail first, then its head after it.
+    const split = 100_000;
+    const targets = [
+      { fd, position: 0, offset: split, length: size - split },
+      { fd, position: size - split, offset: 0, length: split },
+    ];
+    const r = await pool.hash(a, { expect: sha1(copy), targets });
+    assert.equal(r.written, true);
+    assert.ok(r.data.equals(copy), 'handed back intact');
+    assert.deepEqual(await readFile(path), Buffer.concat([copy.subarray(split), copy.subarray(0, split)]));
+
+    const b = Buffer.allocUnsafeSlow(size);
+    b.fill(1);
+    const miss = await pool.hash(b, { expect: sha1(copy), targets: [{ fd, position: 0, offset: 0, length: size }] });
+    assert.equal(miss.written, false);
+    assert.deepEqual(Buffer.from(miss.digest), sha1(Buffer.alloc(size, 1)));
+    assert.deepEqual((await readFile(path)).subarray(0, size - split), copy.subarray(split), 'nothing written for a mismatch');
+  } finally {
+    closeSync(fd);
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('hash pool: a failed write rejects with the index of its target', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'shoal-hashwrite-'));
+  const pool = new HashPool(1);
+  const path = join(dir, 'f');
+  await writeFile(path, '');
+  const ok = openSync(path, 'r+');
+  const readOnly = openSync(path, 'r');
+  try {
+    const a = Buffer.allocUnsafeSlow(256 * 1024);
+    a.fill(3);
+    const expect = sha1(Buffer.alloc(a.length, 3));
+    const e = await pool
+      .hash(a, { expect, targets: [{ fd: ok, position: 0, offset: 0, length: 1000 }, { fd: readOnly, position: 1000, offset: 1000, length: a.length - 1000 }] })
+      .catch((x: unknown) => x);
+    assert.ok(e instanceof TargetWriteError, String(e));
+    assert.equal(e.target, 1);
+    assert.equal(e.code, 'EBADF');
+    const again = Buffer.allocUnsafeSlow(16);
+    again.fill(3);
+    assert.equal((await pool.hash(again, { expect: sha1(Buffer.alloc(16, 3)), targets: [] })).written, true, 'the thread goes on');
+  } finally {
+    closeSync(ok);
+    closeSync(readOnly);
+    await pool.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import { strict as assert } from 'node:assert';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsStorage } from '../../src/storage/fs.js';
 import { StorageError } from '../../src/storage/errors.js';
 import { storageCompliance } from './compliance.js';
+import { checkPiece } from '../../src/storage/range.js';
 import { content, makeLayout, multiLayout, pieceOf, singleLayout } from './fixture.js';
 
 async function tempDir(): Promise<string> {
@@ -201,4 +202,53 @@ test('hashPieces hashes the asked pieces from disk, pads as zeros; missing bytes
     const bf = multiLayout.files.find((f) => f.path.at(-1) === 'b.bin')!;
     for (let p = Math.floor(bf.offset / 1024); p * 1024 < bf.offset + bf.length; p++) assert.ok(gone.unreadable.has(p), `piece ${p} of b.bin`);
     await s.close();
+  }));
+
+test('writePieceWith lends the descriptors of every non-pad span; what run writes is the piece on disk', () =>
+  inTemp(async (dir) => {
+    const s = new FsStorage(multiLayout, dir, { maxOpenFiles: 1 });
+    const data = content(multiLayout);
+    const seen: number[] = [];
+    for (let i = 0; i < multiLayout.pieceCount; i++) {
+      const piece = pieceOf(multiLayout, data, i);
+      const wrote = await s.writePieceWith(i, async (targets) => {
+        let covered = 0;
+        for (const t of targets) {
+          assert.equal(writeSync(t.fd, piece, t.offset, t.length, t.position), t.length);
+          covered += t.length;
+        }
+        seen.push(targets.length);
+        return covered > 0;
+      });
+      assert.equal(wrote, seen[seen.length - 1]! > 0);
+    }
+    assert.ok(seen.some((n) => n > 1), 'some piece spans several files, all open at once');
+    await s.flush();
+    await s.close();
+    for (const f of multiLayout.files) {
+      const p = join(dir, ...f.path);
+      if (f.pad) assert.equal(existsSync(p), false, `${p} is a pad file: no target`);
+      else if (f.length > 0) assert.deepEqual(await readFile(p), data.subarray(f.offset, f.offset + f.length));
+    }
+  }));
+
+test('writePieceWith reports a failed target against its file, and nothing when run wrote nothing', () =>
+  inTemp(async (dir) => {
+    const s = new FsStorage(multiLayout, dir);
+    const real = (i: number): number[] => checkPiece(multiLayout, i).spans.filter((x) => !multiLayout.files[x.fileIndex]!.pad).map((x) => x.fileIndex);
+    const spanning = Array.from({ length: multiLayout.pieceCount }, (_, i) => i).find((i) => real(i).length >= 2);
+    assert.ok(spanning !== undefined, 'the fixture has a piece across two real files');
+    const err = await s
+      .writePieceWith(spanning, async (targets) => {
+        assert.equal(targets.length, real(spanning).length);
+        throw Object.assign(new Error('disk full'), { code: 'ENOSPC', target: 1 });
+      })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof StorageError, String(err));
+    assert.equal(err.reason, 'io');
+    assert.equal(err.context['fileIndex'], real(spanning)[1], 'the second span failed');
+    assert.match(err.message, /disk full/);
+    assert.equal(await s.writePieceWith(0, async () => false), false);
+    await s.close();
+    await assert.rejects(s.writePieceWith(0, async () => true), isStorageError('closed'));
   }));

@@ -5,9 +5,11 @@ import type { WriteTarget } from '../storage/interface.js';
 import { WRITE_SLICE } from '../storage/write-slices.js';
 
 /*
- * SHA-1 of verified-size pieces on worker threads. The piece's ArrayBuffer is transferred
- * to the worker and back (no copy): while hashing, the caller must not touch the buffer;
- * the promise resolves with the same bytes in a new Buffer view plus the digest.
+ * SHA-1 of pieces on worker threads, for pieces in shared memory (allocPiece in hash.ts):
+ * the worker reads the caller's bytes where they are, no copy and no transfer. While a job
+ * runs the caller must not touch the piece. Shared rather than transferred: a transferred
+ * ArrayBuffer is new external memory to each isolate it arrives in, and 1 GiB of pieces
+ * going back and forth set off five full garbage collections per GiB on the event loop.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -45,19 +47,18 @@ parentPort.on('message', (m) => {
     error = write(view, m.targets);
     written = error === undefined;
   }
-  parentPort.postMessage({ id: m.id, buf: m.buf, digest, written, error }, [m.buf]);
+  parentPort.postMessage({ id: m.id, digest, written, error });
 });
 `;
 
 interface Job {
   readonly resolve: (r: HashResult) => void;
   readonly reject: (e: Error) => void;
-  readonly off: number;
-  readonly len: number;
+  readonly data: Buffer;
 }
 
 export interface HashResult {
-  /** The piece bytes (the same memory, handed back). */
+  /** The piece (the caller's own Buffer). */
   readonly data: Buffer;
   readonly digest: Uint8Array;
   /** With `write`: the piece matched and is written to every target. */
@@ -83,15 +84,14 @@ export class TargetWriteError extends Error {
 
 interface Reply {
   readonly id: number;
-  readonly buf: ArrayBuffer;
   readonly digest: Uint8Array;
   readonly written: boolean;
   readonly error?: { readonly target: number; readonly code?: string; readonly message: string };
 }
 
-/** Whether `data` owns its whole ArrayBuffer (Buffer.allocUnsafeSlow), so it can be transferred. */
-export function transferable(data: Uint8Array): boolean {
-  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+/** Whether `data` lives in shared memory (a SharedArrayBuffer), where a hashing thread can read it. */
+export function shared(data: Uint8Array): boolean {
+  return data.buffer instanceof SharedArrayBuffer;
 }
 
 /** A small pool of hashing threads, shared by every torrent of a process, unref'd when idle. */
@@ -118,9 +118,8 @@ export class HashPool {
       if (!job) return;
       entry.jobs.delete(m.id);
       if (entry.jobs.size === 0) w.unref();
-      const data = Buffer.from(m.buf, job.off, job.len);
       if (m.error) job.reject(new TargetWriteError(m.error.message, m.error.code, m.error.target));
-      else job.resolve({ data, digest: m.digest, written: m.written });
+      else job.resolve({ data: job.data, digest: m.digest, written: m.written });
     });
     // A thread that dies takes its pieces with it: their jobs fail, later ones get a new thread.
     const dead = (e: Error): void => {
@@ -137,27 +136,25 @@ export class HashPool {
   }
 
   /**
-   * Hashes `data`. When it owns its whole ArrayBuffer (see transferable) the memory moves to
-   * a worker and back; otherwise it is hashed here, synchronously. With `write`, a piece
-   * whose digest is `write.expect` is also written to `write.targets` by the worker, in
-   * WRITE_SLICE pwrites one after the other: one thread writing a file sequentially, where
-   * the libuv pool's four threads contend for the file's lock (measured: 1 GiB of 64 KiB
-   * pwrites cost 0.29-0.37 s of system CPU from one thread, 0.64 s and more from four).
-   * A failed write rejects with a TargetWriteError (the piece's memory is not handed back).
+   * Hashes `data`: on a hashing thread when it is in shared memory, otherwise here,
+   * synchronously. With `write`, a piece whose digest is `write.expect` is also written to
+   * `write.targets` by the thread, in WRITE_SLICE pwrites one after the other: one thread
+   * writing a file in sequence, where the libuv pool's four threads would contend for the
+   * file's lock (measured: 1 GiB of 64 KiB pwrites cost 0.29-0.37 s of system CPU from one
+   * thread, 0.64 s and more from four). A failed write rejects with a TargetWriteError.
    */
   hash(data: Buffer, write?: VerifiedWrite): Promise<HashResult> {
-    if (!transferable(data)) {
-      if (write) return Promise.reject(new Error('a piece written by the hashing thread must own its memory'));
+    if (!shared(data)) {
+      if (write) return Promise.reject(new Error('a piece written by the hashing thread must be in shared memory'));
       return Promise.resolve({ data, digest: createHash('sha1').update(data).digest(), written: false });
     }
     const entry = this.worker();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (entry.jobs.size === 0) entry.w.ref();
-      entry.jobs.set(id, { resolve, reject, off: 0, len: data.length });
-      const ab = data.buffer as ArrayBuffer;
+      entry.jobs.set(id, { resolve, reject, data });
       const targets = write?.targets.map((t) => [t.fd, t.position, t.offset, t.length]);
-      entry.w.postMessage({ id, buf: ab, off: 0, len: data.length, expect: write?.expect, targets }, [ab]);
+      entry.w.postMessage({ id, buf: data.buffer, off: data.byteOffset, len: data.length, expect: write?.expect, targets });
     });
   }
 

@@ -1,7 +1,7 @@
 import type { Bitfield } from '../core/bitfield.js';
 import type { Storage } from '../storage/interface.js';
-import { hashMatches, hashPiece, onHashingThread } from './hash.js';
-import { hashPool } from './hash-pool.js';
+import { copyInto, hashMatches, hashPiece } from './hash.js';
+import { hashPool, shared } from './hash-pool.js';
 import { PieceBuffers } from './torrent-helpers.js';
 
 /** What the pipeline reports back to its torrent. */
@@ -69,7 +69,7 @@ export class PiecePipeline {
   store(index: number, begin: number, block: Uint8Array, complete: boolean): void {
     let buf = this.bufs[index];
     if (buf === undefined) buf = this.bufs[index] = this.pool.get(this.host.pieceSize(index));
-    buf.set(block, begin);
+    copyInto(buf, block, begin);
     if (complete) this.verify(index, buf);
   }
 
@@ -97,7 +97,7 @@ export class PiecePipeline {
   private verify(index: number, piece: Buffer): void {
     const h = this.host;
     this.bufs[index] = undefined;
-    const w = SHOAL_WRITE !== 'pool' && h.storage.writePieceWith !== undefined && onHashingThread(piece) ? this.verifyAndWrite(index, piece) : this.verifyThenWrite(index, piece);
+    const w = SHOAL_WRITE !== 'pool' && h.storage.writePieceWith !== undefined && shared(piece) ? this.verifyAndWrite(index, piece) : this.verifyThenWrite(index, piece);
     this.writes.add(w);
     w.then(
       () => {

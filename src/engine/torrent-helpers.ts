@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Bitfield } from '../core/bitfield.js';
+import { allocPiece } from './hash.js';
 import type { Storage } from '../storage/interface.js';
 import { snapshotFiles, writeResume } from '../storage/resume.js';
 import type { Choker } from './choker.js';
@@ -153,7 +154,7 @@ export class PieceBuffers {
       const b = this.free.pop();
       if (b !== undefined) return b;
     }
-    return Buffer.allocUnsafeSlow(size);
+    return allocPiece(size);
   }
 
   release(b: Buffer): void {

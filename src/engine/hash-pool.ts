@@ -16,11 +16,6 @@ const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { writeSync } = require('node:fs');
 const SLICE = ${WRITE_SLICE};
-function same(a, b) {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 // Writes each target [fd, position, offset, length] of the piece in order, in slices.
 function write(view, targets) {
   for (let t = 0; t < targets.length; t++) {
@@ -43,7 +38,7 @@ parentPort.on('message', (m) => {
   const digest = createHash('sha1').update(view).digest();
   let written = false;
   let error;
-  if (m.expect !== undefined && same(digest, m.expect)) {
+  if (m.expect !== undefined && digest.equals(m.expect)) {
     error = write(view, m.targets);
     written = error === undefined;
   }

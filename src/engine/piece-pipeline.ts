@@ -4,6 +4,9 @@ import { copyInto, hashMatches, hashPiece } from './hash.js';
 import { hashPool, shared } from './hash-pool.js';
 import { PieceBuffers } from './torrent-helpers.js';
 
+/** SHOAL_WRITE=pool writes every piece through the libuv pool (measurements). */
+const SHOAL_WRITE = process.env.SHOAL_WRITE;
+
 /** What the pipeline reports back to its torrent. */
 export interface PipelineHost {
   /** SHA-1 of every piece, 20 bytes each (metainfo.pieces). */
@@ -147,6 +150,3 @@ export class PiecePipeline {
     this.pool.release(data);
   }
 }
-
-/** SHOAL_WRITE=pool writes every piece through the libuv pool (measurements). */
-const SHOAL_WRITE = process.env.SHOAL_WRITE;

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { MiniTracker } from '../test/helpers/mini-tracker.js';
 import { aria2Leech, ltLeech, ltSeeder, shoalAvailable, shoalHow, shoalLeech, webtorrentMissing, wtLeech, type LeechResult, type RunningSeeder } from './lib/clients.js';
 import { makeBenchData, parseE2eArgs, printTable, removeBenchData, type Row } from './lib/e2e.js';
-import { missingPackages } from './lib/proc.js';
+import { missingPackages, withoutExtraCaCerts } from './lib/proc.js';
 
 const USAGE = 'node build/bench/download.js [--size MiB] [--runs N] [--seeders 1,4] [--clients shoal,libtorrent,aria2,webtorrent] [--piece KiB] [--keep]';
 const ALL = ['shoal', 'libtorrent', 'aria2', 'webtorrent'];
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   });
   if (clients.includes('shoal')) console.log(`shoal runs as: ${shoalHow('download')}`);
   console.log(`${o.sizeMiB} MiB, ${o.pieceKiB} KiB pieces, ${o.runs} runs, seeders ${o.seeders.join(' and ')}; a shared, noisy 2-core machine: figures are rough.`);
+  withoutExtraCaCerts();
 
   const data = await makeBenchData('download', o.sizeMiB, o.pieceKiB);
   const limitMs = Math.max(120_000, o.sizeMiB * 200);

@@ -21,7 +21,7 @@ import { cliPath } from '../test/helpers/cli.js';
 import { SHOAL_QUIET_NET, ltSeeder, type RunningSeeder } from './lib/clients.js';
 import { makeBenchData } from './lib/e2e.js';
 import { printProfile } from './lib/cpuprofile.js';
-import { Sampler } from './lib/proc.js';
+import { Sampler, withoutExtraCaCerts } from './lib/proc.js';
 import { repoRoot } from '../test/helpers/cli.js';
 
 const LT_SCRIPT = join(repoRoot, 'test', 'interop', 'peers', 'lt_peer.py');
@@ -38,6 +38,7 @@ const { values } = parseArgs({
 });
 
 async function main(): Promise<void> {
+  withoutExtraCaCerts();
   const data = await makeBenchData('profile', Number(values.size), 1024);
   const seeders: RunningSeeder[] = [];
   const profDir = join(data.root, 'prof');

@@ -18,7 +18,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ltLeech, ltSeeder, shoalAvailable, shoalHow, shoalSeeder, webtorrentMissing, wtSeeder, type LeechResult, type RunningSeeder } from './lib/clients.js';
 import { makeBenchData, parseE2eArgs, printTable, removeBenchData } from './lib/e2e.js';
-import { missingPackages, Sampler } from './lib/proc.js';
+import { missingPackages, withoutExtraCaCerts, Sampler } from './lib/proc.js';
 import { median } from './lib/stats.js';
 
 const USAGE = 'node build/bench/seed.js [--size MiB] [--runs N] [--clients shoal,libtorrent,webtorrent] [--piece KiB] [--keep]';
@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   });
   if (kinds.includes('shoal')) console.log(`shoal runs as: ${shoalHow('seed')}`);
   console.log(`${o.sizeMiB} MiB, ${o.pieceKiB} KiB pieces, ${o.runs} runs; a shared, noisy 2-core machine: figures are rough.`);
+  withoutExtraCaCerts();
 
   const data = await makeBenchData('seed', o.sizeMiB, o.pieceKiB);
   const limitMs = Math.max(120_000, o.sizeMiB * 200);

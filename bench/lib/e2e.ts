@@ -66,12 +66,12 @@ export async function makeBenchData(tag: string, sizeMiB: number, pieceKiB: numb
   const dataPath = join(seedDir, `bench-${sizeMiB}m.bin`);
   const f = await open(dataPath, 'w');
   const chunk = 16 << 20;
-  for (let left = sizeMiB << 20; left > 0; left -= chunk) await f.write(randomBytes(Math.min(chunk, left)));
+  for (let left = sizeMiB * 2 ** 20; left > 0; left -= chunk) await f.write(randomBytes(Math.min(chunk, left)));
   await f.close();
   const created = await createTorrent(dataPath, { pieceLength: pieceKiB << 10, creationDate: false });
   const torrent = join(root, 'bench.torrent');
   await writeFile(torrent, created.torrent);
-  return { root, torrent, seedDir, dataPath, bytes: sizeMiB << 20 };
+  return { root, torrent, seedDir, dataPath, bytes: sizeMiB * 2 ** 20 };
 }
 
 export async function removeBenchData(d: BenchData, keep: boolean): Promise<void> {

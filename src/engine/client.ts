@@ -18,6 +18,7 @@ import { BandwidthScheduler, RateLimiter, UploadSlots } from './limits.js';
 import type { RateLimits } from './limits.js';
 import { HANDSHAKE_INFO_HASH_END } from '../wire/handshake.js';
 import { PeerConnection } from './peer.js';
+import { DEFAULT_IN_FLIGHT_BYTES } from './picker/core.js';
 import { checkExisting } from './startup.js';
 import { plainIp } from './swarm.js';
 import { Torrent } from './torrent.js';
@@ -297,7 +298,7 @@ export class Client {
       peers: opts.peers ?? [],
       maxPeers: opts.maxPeers ?? this.opts.maxPeers ?? 50,
       announce: opts.announce ?? true,
-      inFlightBytes: opts.inFlightBytes ?? 64 << 20,
+      inFlightBytes: opts.inFlightBytes ?? DEFAULT_IN_FLIGHT_BYTES,
       cacheBudget: opts.cacheBytes !== undefined ? new CacheBudget(opts.cacheBytes) : this.cacheBudget,
       checkedPieces: found.checkedPieces,
       fromResume: found.fromResume,

@@ -74,7 +74,7 @@ export interface AddOptions {
   readonly resume?: string | false;
   /** Storage factory (default: FsStorage rooted at `path`). */
   readonly storage?: (layout: StorageLayout) => Storage;
-  /** Memory for pieces being downloaded, bytes (default 64 MiB). */
+  /** Memory for pieces being downloaded, bytes (default 32 MiB). */
   readonly inFlightBytes?: number;
   /** A read cache of this many bytes for this torrent alone (default: it shares the client's, ClientOptions.cacheBytes). */
   readonly cacheBytes?: number;
